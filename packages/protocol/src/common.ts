@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** A database identifier: a positive safe integer. */
+export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+/** A database identifier. */
+export type Id = z.infer<typeof Id>;
+
+/** An identifier as it appears in a URL path segment. */
+export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** Milliseconds since the Unix epoch, UTC. */
+export const Timestamp = z.number().int().nonnegative();
+
+/** A calendar date, `YYYY-MM-DD`. */
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD');
+
+/** An IANA time zone name such as `Europe/Moscow`. */
+export const TimeZone = z
+  .string()
+  .min(1)
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'unknown IANA time zone');
+
+/** Query parameters for paged lists. */
+export const PageQuery = z
+  .object({
+    /** How many items to return, 1–500. */
+    limit: z.coerce.number().int().min(1).max(500).default(100),
+    /** Return items with an id greater than this one. */
+    after: z.coerce.number().int().nonnegative().default(0),
+  })
+  .strict();
+/** Query parameters for paged lists. */
+export type PageQuery = z.infer<typeof PageQuery>;

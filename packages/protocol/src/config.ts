@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+const flag = z
+  .enum(['0', '1', 'true', 'false', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true');
+
+/**
+ * The server's environment. Parsed once at start; a bad value stops the process with a list
+ * of every problem.
+ */
+export const ServerEnv = z.object({
+  /** TCP port of the HTTP and WebSocket server. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Address to listen on. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** Directory for the SQLite file and local data. */
+  PARTA_DATA_DIR: z.string().min(1).default('./data'),
+  /** PostgreSQL connection URL; when unset the embedded SQLite file is used. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  /** `1` enables the development login for seeded accounts. Never in production. */
+  PARTA_DEV_LOGIN: flag,
+  /** Log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** `json` for machines, `pretty` for people; defaults to pretty on a terminal. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+  /** Public base URL printed at start and used in links. */
+  PARTA_PUBLIC_URL: z.string().url().optional(),
+  /** Sign-ins per minute allowed from one address. */
+  PARTA_LOGIN_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+});
+/** The parsed server environment. */
+export type ServerEnv = z.infer<typeof ServerEnv>;
+
+/** `parta seed` options. */
+export const SeedArgs = z
+  .object({
+    /** Seed the demo region. */
+    demo: z.boolean().default(false),
+    /** Seed a synthetic country of this many persons. */
+    scale: z.coerce.number().int().min(1).max(20_000_000).optional(),
+    /** Random seed for the synthetic country, for reproducible data. */
+    seed: z.coerce.number().int().nonnegative().default(1),
+  })
+  .strict()
+  .refine((a) => a.demo || a.scale !== undefined, 'give --demo or --scale N');
+/** `parta seed` options. */
+export type SeedArgs = z.infer<typeof SeedArgs>;
+
+/** `parta start` options. */
+export const StartArgs = z
+  .object({
+    /** Seed the demo region before serving (idempotent). */
+    demo: z.boolean().default(false),
+  })
+  .strict();
+/** `parta start` options. */
+export type StartArgs = z.infer<typeof StartArgs>;

@@ -1,0 +1,21 @@
+/**
+ * Parta's wire protocol: every HTTP body, WebSocket frame, error code, environment variable and
+ * CLI flag as a zod schema. Imports nothing of ours.
+ */
+
+/**
+ * Bumped with every change to the wire. Changelog:
+ * - 1: accounts, sessions, directory, health, `session.*` frames.
+ */
+export const FEATURE_LEVEL = 1;
+
+/** Prefix of every HTTP route. */
+export const API_PREFIX = '/api/v1';
+
+export * from './errors.js';
+export * from './common.js';
+export * from './auth.js';
+export * from './directory.js';
+export * from './ws.js';
+export * from './config.js';
+export * from './health.js';

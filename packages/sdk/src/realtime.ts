@@ -1,0 +1,145 @@
+import { FEATURE_LEVEL, ServerFrame, WS_CLOSE, type ClientFrame } from '@parta/protocol';
+import { Emitter } from './emitter.js';
+import { PartaError } from './errors.js';
+
+/** The subset of the WebSocket API the SDK uses; the browser's and the `ws` package's both fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+}
+
+/** A WebSocket constructor. */
+export type WebSocketCtor = new (url: string) => WebSocketLike;
+
+/** Events of a realtime connection. */
+export type RealtimeEvents = {
+  /** The socket is authenticated. */
+  welcome: [Extract<ServerFrame, { type: 'session.welcome' }>];
+  /** Any valid frame from the server. */
+  frame: [ServerFrame];
+  /** The server reported an error about a frame. */
+  serverError: [PartaError];
+  /** The socket closed; `reconnecting` tells whether the SDK will retry. */
+  disconnected: [{ code: number; reason: string; reconnecting: boolean }];
+};
+
+/** Close codes after which reconnecting cannot help. */
+const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([WS_CLOSE.unauthenticated, WS_CLOSE.sessionRevoked]);
+
+/**
+ * One WebSocket to `/api/v1/ws`, authenticated with the client's token, reconnecting with
+ * backoff until closed or told the session is gone.
+ */
+export class Realtime extends Emitter<RealtimeEvents> {
+  private ws: WebSocketLike | null = null;
+  private closedByUser = false;
+  private attempt = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pending = new Map<string, (serverTime: number) => void>();
+  private nonce = 0;
+
+  constructor(
+    private readonly url: string,
+    private readonly token: () => string | null,
+    private readonly Ctor: WebSocketCtor,
+    private readonly options: { reconnect: boolean; maxBackoffMs: number },
+  ) {
+    super();
+    this.open();
+  }
+
+  /** True while the socket is open and authenticated. */
+  authenticated = false;
+
+  private open(): void {
+    const ws = new this.Ctor(this.url);
+    this.ws = ws;
+    ws.onopen = () => {
+      const token = this.token();
+      if (!token) {
+        ws.close(1000, 'no token');
+        return;
+      }
+      this.sendFrame({ type: 'session.hello', token, featureLevel: FEATURE_LEVEL });
+    };
+    ws.onmessage = (ev) => this.handleData(ev.data);
+    ws.onerror = () => {
+      /* a close event always follows */
+    };
+    ws.onclose = (ev) => {
+      this.authenticated = false;
+      this.ws = null;
+      const reconnecting = this.options.reconnect && !this.closedByUser && !FINAL_CLOSE_CODES.has(ev.code);
+      this.emit('disconnected', { code: ev.code, reason: ev.reason, reconnecting });
+      if (reconnecting) this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect(): void {
+    const delay = Math.min(this.options.maxBackoffMs, 250 * 2 ** this.attempt) * (0.5 + Math.random() / 2);
+    this.attempt++;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (!this.closedByUser) this.open();
+    }, delay);
+  }
+
+  private handleData(data: unknown): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof data === 'string' ? data : String(data));
+    } catch {
+      this.emit('serverError', new PartaError('protocol', 'the server sent a frame that is not JSON', 0));
+      return;
+    }
+    const parsed = ServerFrame.safeParse(json);
+    if (!parsed.success) {
+      this.emit('serverError', new PartaError('protocol', `unexpected frame from the server: ${parsed.error.message}`, 0));
+      return;
+    }
+    const frame = parsed.data;
+    if (frame.type === 'session.welcome') {
+      this.authenticated = true;
+      this.attempt = 0;
+      this.emit('welcome', frame);
+    } else if (frame.type === 'session.pong' && frame.nonce !== undefined) {
+      this.pending.get(frame.nonce)?.(frame.serverTime);
+      this.pending.delete(frame.nonce);
+    } else if (frame.type === 'session.error') {
+      this.emit('serverError', new PartaError(frame.code, frame.message, 0, frame.details));
+    }
+    this.emit('frame', frame);
+  }
+
+  /** Sends a frame as is. Throws when the socket is not open. */
+  sendFrame(frame: ClientFrame): void {
+    if (!this.ws || this.ws.readyState !== 1) throw new PartaError('network', 'the realtime connection is not open', 0);
+    this.ws.send(JSON.stringify(frame));
+  }
+
+  /** Round trip to the server; resolves with the server's time. */
+  ping(): Promise<number> {
+    const nonce = String(++this.nonce);
+    return new Promise((resolve, reject) => {
+      this.pending.set(nonce, resolve);
+      try {
+        this.sendFrame({ type: 'session.ping', nonce });
+      } catch (err) {
+        this.pending.delete(nonce);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
+  }
+
+  /** Closes for good; no reconnect follows. */
+  close(): void {
+    this.closedByUser = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.ws?.close(1000, 'bye');
+  }
+}

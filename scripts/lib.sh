@@ -1,0 +1,49 @@
+# Shared setup steps for the README's two commands. Sourced, not run.
+
+log() { printf '\033[1m[parta]\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root for: $*"; return 1; fi
+}
+
+# Installs dependencies exactly from the lockfile when node_modules is missing or stale.
+ensure_node_modules() {
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing dependencies (npm ci)"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# Builds every package (incremental).
+build() {
+  log "building"
+  npx tsc -b
+}
+
+APT_UPDATED=0
+apt_install() {
+  if ! command -v apt-get >/dev/null; then log "apt-get not found; install $* yourself"; return 1; fi
+  if [ "$APT_UPDATED" = 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  log "installing Debian packages: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+pg_up() { (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; }
+
+# Makes sure a PostgreSQL answers on 127.0.0.1:5432 for the test suite: starts the
+# installed cluster, or installs Debian's PostgreSQL and sets the password the tests use.
+ensure_postgres() {
+  if [ -n "${PARTA_TEST_PG_URL:-}" ] || pg_up; then return 0; fi
+  if ! ls /etc/postgresql/*/main >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  log "starting PostgreSQL $version"
+  as_root pg_ctlcluster --skip-systemctl-redirect "$version" main start || as_root pg_ctlcluster "$version" main start
+  for _ in $(seq 1 30); do pg_up && break; sleep 1; done
+  pg_up || { log "PostgreSQL did not come up on 127.0.0.1:5432"; return 1; }
+  # A fresh Debian cluster asks for a password over TCP; give postgres the one the tests use.
+  as_root su postgres -c "psql -q -c \"alter user postgres password 'postgres'\"" >/dev/null 2>&1 || true
+}

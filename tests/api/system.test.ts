@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startTestServer, type TestServer } from '@parta/testkit';
+import { HealthResponse } from '@parta/protocol';
+
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+describe('health and metrics', () => {
+  it('reports ok while the database answers', async () => {
+    expect(await server.client().health()).toEqual({ status: 'ok' });
+  });
+
+  it('exposes Prometheus metrics that count requests and sockets', async () => {
+    await server.client().health();
+    const c = await server.login((await server.build.person()).login!);
+    const rt = c.connect({ reconnect: false });
+    await rt.once('welcome');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    expect(text).toMatch(/parta_http_requests_total\{method="GET",route="\/api\/v1\/health",status="200"\} \d+/);
+    expect(text).toMatch(/parta_ws_connections\{state="authenticated"\} 1/);
+    expect(text).toContain('parta_process_resident_memory_bytes');
+    rt.close();
+  });
+
+  it('answers pings on the WebSocket', async () => {
+    const c = await server.login((await server.build.person()).login!);
+    const rt = c.connect({ reconnect: false });
+    await rt.once('welcome');
+    const t = await rt.ping();
+    expect(Math.abs(t - Date.now())).toBeLessThan(5_000);
+    rt.close();
+  });
+});
+
+describe('when the database stops answering', () => {
+  it('health answers 503 unavailable', async () => {
+    const s = await startTestServer();
+    try {
+      await s.store.close();
+      const res = await fetch(`${s.url}/api/v1/health`);
+      expect(res.status).toBe(503);
+      expect(HealthResponse.parse(await res.json())).toEqual({ status: 'unavailable' });
+    } finally {
+      await s.parta.close();
+      await s.database.drop();
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  it('closes open sockets with 1001 and stops accepting', async () => {
+    const s = await startTestServer();
+    const c = await s.login((await s.build.person()).login!);
+    const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/ws`);
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'session.hello', token: c.token }));
+    await new Promise((r) => ws.once('message', r));
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    await s.parta.close();
+    expect(await closed).toBe(1001);
+    await expect(fetch(`${s.url}/api/v1/health`)).rejects.toThrow();
+    await s.store.close();
+    await s.database.drop();
+  });
+});
