@@ -9,7 +9,7 @@ export default tseslint.config(
   {
     languageOptions: {
       globals: { ...globals.node },
-      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'bench/*.mjs'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: { project: ['./tsconfig.tests.json', './packages/*/tsconfig.json'], tsconfigRootDir: import.meta.dirname },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -34,7 +34,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/transport/**', 'fastify', 'ws'], message: 'domain code knows no HTTP or WebSocket: move this to transport/' },
+            {
+              group: ['**/transport/**', 'fastify', 'ws'],
+              message: 'domain code knows no HTTP or WebSocket: move this to transport/',
+            },
             { group: ['kysely', 'pg', 'better-sqlite3'], message: 'domain code holds no SQL: move this to storage/' },
           ],
         },
@@ -45,7 +48,14 @@ export default tseslint.config(
     files: ['packages/sdk/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['@parta/server', '@parta/testkit', 'node:*'], message: 'the SDK runs in browsers: only the protocol' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@parta/server', '@parta/testkit', 'node:*'], message: 'the SDK runs in browsers: only the protocol' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -29,9 +29,15 @@ describe('accounts and sessions', () => {
     const c = server.client();
     const res = await c.devLogin({ login: p.login!, deviceName: 'Телефон' });
     expect(res.token).toMatch(/^pt_/);
-    const rows = await server.store.db.selectFrom('sessions').select(['tokenHash', 'deviceName']).where('id', '=', res.sessionId).execute();
+    const rows = await server.store.db
+      .selectFrom('sessions')
+      .select(['tokenHash', 'deviceName'])
+      .where('id', '=', res.sessionId)
+      .execute();
     expect(rows).toEqual([{ tokenHash: hashToken(res.token), deviceName: 'Телефон' }]);
-    const dump = await sql<{ n: number }>`select count(*) as n from sessions where token_hash = ${res.token}`.execute(server.store.db);
+    const dump = await sql<{ n: number }>`select count(*) as n from sessions where token_hash = ${res.token}`.execute(
+      server.store.db,
+    );
     expect(Number(dump.rows[0]!.n)).toBe(0);
     expect((await c.me()).accountId).toBe(p.accountId);
   });

@@ -2,15 +2,7 @@ import { z } from 'zod';
 import { Id, IsoDate, TimeZone } from './common.js';
 
 /** Roles a person holds. Students, teachers, parents, admins and staff belong to an organization; officials to a municipality or region. */
-export const Role = z.enum([
-  'student',
-  'teacher',
-  'parent',
-  'school_admin',
-  'staff',
-  'municipality_official',
-  'region_official',
-]);
+export const Role = z.enum(['student', 'teacher', 'parent', 'school_admin', 'staff', 'municipality_official', 'region_official']);
 /** A role a person holds. */
 export type Role = z.infer<typeof Role>;
 
@@ -92,9 +84,7 @@ export const FullName = z.object({
 export type FullName = z.infer<typeof FullName>;
 
 /** SNILS, the insurance number: `XXX-XXX-XXX YY` or 11 digits. */
-export const Snils = z
-  .string()
-  .regex(/^\d{3}-?\d{3}-?\d{3}[ -]?\d{2}$/, 'SNILS is 11 digits, optionally as XXX-XXX-XXX YY');
+export const Snils = z.string().regex(/^\d{3}-?\d{3}-?\d{3}[ -]?\d{2}$/, 'SNILS is 11 digits, optionally as XXX-XXX-XXX YY');
 
 /** A roster identity as another member of the same organization may see it. */
 export const PersonCard = FullName.extend({

@@ -69,7 +69,9 @@ export class PartaClient {
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch (cause) {
-      throw new PartaError('protocol', `the server answered ${res.status} with a body that is not JSON`, res.status, undefined, { cause });
+      throw new PartaError('protocol', `the server answered ${res.status} with a body that is not JSON`, res.status, undefined, {
+        cause,
+      });
     }
     if (!res.ok) {
       const err = ErrorBody.safeParse(json);

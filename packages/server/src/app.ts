@@ -1,8 +1,16 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import secureJson from 'secure-json-parse';
 import type { Logger } from 'pino';
-import { API_PREFIX, type HealthResponse, type ServerEnv } from '@parta/protocol';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { API_PREFIX, type ErrorBody, type HealthResponse, type ServerEnv, statusOf } from '@parta/protocol';
 import { AppError } from './domain/errors.js';
 import { authService, type Authenticated } from './domain/auth.service.js';
 import { directoryService } from './domain/directory.service.js';
@@ -35,15 +43,47 @@ export interface Parta {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Bytes that never became a request (broken framing, oversized headers) are answered in the API's error shape. */
+function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (err.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  const body: ErrorBody =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? { error: { code: 'payload_too_large', message: 'the request headers are larger than allowed' } }
+      : { error: { code: 'validation_failed', message: 'the request is not valid HTTP/1.1' } };
+  const status = statusOf(body.error.code);
+  const text = JSON.stringify(body);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
+
 /** Builds the HTTP API, the WebSocket gateway and metrics over a migrated store. */
 export async function createApp(deps: AppDeps): Promise<Parta> {
   const { env, store, log } = deps;
   const app = Fastify({
+    // Widen pino's Logger so the instance type matches the FastifyInstance that routes are written against.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
     loggerInstance: log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // One log line per lifecycle change, not per request: requests are counted in /metrics.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    // Bad percent-encoding and over-long path parameters answer in the API's error shape too.
+    frameworkErrors: (error, _request, reply: FastifyReply) => {
+      const wire = toWireError(error);
+      void reply.code(wire.status).send(wire.body);
+    },
+    clientErrorHandler: answerClientError,
   });
   const metrics = createMetrics();
   const events = createDomainEvents();
@@ -54,11 +94,11 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   // JSON bodies: strict UTF-8 (a bad byte is an error, not a silent U+FFFD) and no prototype poisoning.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
-    const buf = body as Buffer;
+    const buf = body;
     if (buf.length === 0) return done(new AppError('malformed_json', 'the body is empty; send a JSON object'));
     let text: string;
     try {
-      text = utf8.decode(buf);
+      text = utf8.decode(buf as Buffer);
     } catch {
       return done(new AppError('invalid_utf8', 'the body is not valid UTF-8'));
     }
@@ -73,12 +113,32 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     const wire = toWireError(error);
     if (wire.reportable) request.log.error({ err: error, url: request.url }, 'unhandled error');
     if (wire.body.error.code === 'rate_limited') {
-      reply.header('retry-after', String(wire.body.error.details?.retryAfterSeconds ?? 60));
+      reply.header('retry-after', Number(wire.body.error.details?.retryAfterSeconds ?? 60));
     }
     void reply.code(wire.status).send(wire.body);
   });
+  // Every route's path as a pattern, so that a known path asked with an undefined method is a 405, not a 404.
+  const routes: { method: string; path: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    const pattern = route.url
+      .split('/')
+      .map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    for (const method of [route.method].flat()) routes.push({ method, path: new RegExp(`^${pattern}$`) });
+  });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` } });
+    const path = request.url.split('?')[0]!;
+    const allow = [...new Set(routes.filter((r) => r.path.test(path)).map((r) => r.method))];
+    if (allow.length > 0) {
+      void reply
+        .code(405)
+        .header('allow', allow.join(', '))
+        .send({
+          error: { code: 'method_not_allowed', message: `${request.method} is not defined for ${path}; use ${allow.join(', ')}` },
+        });
+      return;
+    }
+    void reply.code(404).send({ error: { code: 'not_found', message: `no route ${request.method} ${path}` } });
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -95,7 +155,8 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
 
   const authenticate = async (request: FastifyRequest): Promise<Authenticated | null> => {
     const header = request.headers.authorization;
-    if (!header?.startsWith('Bearer ')) return null;
+    // The scheme is case-insensitive (RFC 9110 §11.1).
+    if (!header || !/^bearer /i.test(header)) return null;
     return auth.authenticate(header.slice('Bearer '.length).trim());
   };
 

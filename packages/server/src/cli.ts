@@ -33,7 +33,8 @@ function flags<T>(schema: z.ZodType<T>, args: string[], options: NonNullable<Par
     fail((err as Error).message);
   }
   const parsed = schema.safeParse(values);
-  if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.') ? `--${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
+  if (!parsed.success)
+    fail(parsed.error.issues.map((i) => `${i.path.join('.') ? `--${i.path.join('.')}: ` : ''}${i.message}`).join('; '));
   return parsed.data;
 }
 
@@ -86,7 +87,9 @@ async function main(argv: string[]): Promise<void> {
           if (t - lastPrint < 1000 && done < total) return;
           lastPrint = t;
           const s = (t - started) / 1000;
-          process.stderr.write(`seeded ${done.toLocaleString('en')} / ${total.toLocaleString('en')} persons (${s.toFixed(1)} s)\n`);
+          process.stderr.write(
+            `seeded ${done.toLocaleString('en')} / ${total.toLocaleString('en')} persons (${s.toFixed(1)} s)\n`,
+          );
         },
       });
       const seconds = (Date.now() - started) / 1000;

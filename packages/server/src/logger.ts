@@ -10,6 +10,8 @@ export function createLogger(env: Pick<ServerEnv, 'LOG_LEVEL' | 'LOG_FORMAT'>): 
   return pino({
     level: env.LOG_LEVEL,
     redact: { paths: ['token', '*.token', 'req.headers.authorization', 'headers.authorization'], censor: '[redacted]' },
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
+    ...(pretty
+      ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } }
+      : {}),
   });
 }

@@ -67,13 +67,21 @@ export function builders(store: Store) {
   }
 
   /** A person with an account (login `u<n>`) unless `login: null`. */
-  async function person(o: Partial<{ lastName: string; firstName: string; middleName: string | null; login: string | null }> = {}) {
+  async function person(
+    o: Partial<{ lastName: string; firstName: string; middleName: string | null; login: string | null }> = {},
+  ) {
     const n = next();
     let accountId: number | null = null;
     let login: string | null = null;
     if (o.login !== null) {
       login = o.login ?? `u${n}-${process.pid}`;
-      accountId = (await db.insertInto('accounts').values({ login, createdAt: now, disabledAt: null }).returning('id').executeTakeFirstOrThrow()).id;
+      accountId = (
+        await db
+          .insertInto('accounts')
+          .values({ login, createdAt: now, disabledAt: null })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
     }
     const p = await db
       .insertInto('persons')
@@ -91,7 +99,14 @@ export function builders(store: Store) {
     return { id: p.id, accountId, login };
   }
 
-  async function membership(o: { personId: number; role: Role; organizationId?: number; classId?: number; municipalityId?: number; regionId?: number }) {
+  async function membership(o: {
+    personId: number;
+    role: Role;
+    organizationId?: number;
+    classId?: number;
+    municipalityId?: number;
+    regionId?: number;
+  }) {
     await db
       .insertInto('memberships')
       .values({
@@ -121,7 +136,11 @@ export function builders(store: Store) {
       return p;
     },
     /** A teacher of the school, teaching the given classes. */
-    async teacher(organizationId: number, classes: { id: number; homeroom?: boolean; subject?: string }[] = [], o: Parameters<typeof person>[0] = {}) {
+    async teacher(
+      organizationId: number,
+      classes: { id: number; homeroom?: boolean; subject?: string }[] = [],
+      o: Parameters<typeof person>[0] = {},
+    ) {
       const p = await person(o);
       await membership({ personId: p.id, role: 'teacher', organizationId });
       for (const c of classes) {

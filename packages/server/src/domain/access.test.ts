@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Role } from '@parta/protocol';
-import {
-  academicYearOf,
-  accessClassList,
-  accessClassRoster,
-  accessOrganization,
-  visiblePeopleRoles,
-} from './access.js';
+import { academicYearOf, accessClassList, accessClassRoster, accessOrganization, visiblePeopleRoles } from './access.js';
 import type { Viewer, ViewerMembership } from './viewer.js';
 
 // One region (1) with two municipalities (10, 20); school 100 in municipality 10 with classes 1000 and 1001;
@@ -43,7 +37,7 @@ const viewers: Record<string, Viewer> = {
     children: [{ parentPersonId: 1, personId: 6, classId: 1001, organizationId: 100 }],
   }),
   'school admin': viewer({ memberships: [m('school_admin', { organizationId: 100 })] }),
-  'staff': viewer({ memberships: [m('staff', { organizationId: 100 })] }),
+  staff: viewer({ memberships: [m('staff', { organizationId: 100 })] }),
   'admin of other school': viewer({ memberships: [m('school_admin', { organizationId: 200 })] }),
   'municipality official (same)': viewer({ memberships: [m('municipality_official', { municipalityId: 10 })] }),
   'municipality official (other)': viewer({ memberships: [m('municipality_official', { municipalityId: 20 })] }),
@@ -65,7 +59,7 @@ const expected: Record<string, [boolean, boolean, boolean, boolean, readonly Rol
   'parent of a class A student': [true, true, true, false, STAFF],
   'parent of a class B student': [true, true, false, true, STAFF],
   'school admin': [true, true, true, true, ALL],
-  'staff': [true, true, true, true, ALL],
+  staff: [true, true, true, true, ALL],
   'admin of other school': [false, false, false, false, []],
   'municipality official (same)': [true, false, false, false, []],
   'municipality official (other)': [false, false, false, false, []],

@@ -65,7 +65,11 @@ export function directoryService(deps: { repo: DirectoryRepo; now?: () => Date }
     },
 
     /** Organizations the viewer belongs to, then those it oversees, paged by id. */
-    async organizations(viewer: Viewer, after: number, limit: number): Promise<{ organizations: Organization[]; next: number | null }> {
+    async organizations(
+      viewer: Viewer,
+      after: number,
+      limit: number,
+    ): Promise<{ organizations: Organization[]; next: number | null }> {
       const own = new Set(viewer.memberships.flatMap((m) => (m.organizationId === null ? [] : [m.organizationId])));
       const municipalityIds = viewer.memberships.filter((m) => m.role === 'municipality_official').map((m) => m.municipalityId!);
       const regionIds = viewer.memberships.filter((m) => m.role === 'region_official').map((m) => m.regionId!);
@@ -120,7 +124,8 @@ export function directoryService(deps: { repo: DirectoryRepo; now?: () => Date }
       const org = await visibleOrganization(viewer, organizationId);
       const allowed = visiblePeopleRoles(viewer, org.id);
       if (allowed.length === 0) throw forbidden('you may not list the people of this organization');
-      if (query.role && !allowed.includes(query.role)) throw forbidden(`you may not list the ${query.role}s of this organization`);
+      if (query.role && !allowed.includes(query.role))
+        throw forbidden(`you may not list the ${query.role}s of this organization`);
       const roles = query.role ? [query.role] : allowed;
       const rows = await repo.people(org.id, roles, query.after, query.limit + 1);
       const page = rows.slice(0, query.limit);

@@ -134,11 +134,7 @@ export async function seedDemo(store: Store, now = new Date()): Promise<DemoSumm
   const summary = await store.db.transaction().execute(async (trx) => {
     const again = await readSummary(trx);
     if (again) return { summary: again, inserted: false };
-    const region = await trx
-      .selectFrom('regions')
-      .select('id')
-      .where('code', '=', DEMO_REGION_CODE)
-      .executeTakeFirst();
+    const region = await trx.selectFrom('regions').select('id').where('code', '=', DEMO_REGION_CODE).executeTakeFirst();
     if (region) throw new Error(`a region with code "${DEMO_REGION_CODE}" exists but the demo was never completed`);
     const data = await buildDemo(trx, now);
     await insertAll(trx, data);
@@ -359,7 +355,7 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
 
   // Families. Every student gets one or two parents; some families have two or three children,
   // now and then in the two schools of the same town; one teacher of school 1 is also a parent.
-  const parentNo = SCHOOLS.map(() => 1);
+  const parentNo = SCHOOLS.map(() => 0);
   const parentSchools = new Map<number, Set<number>>();
   const children = new Map<number, StudentSlot[]>();
   const link = (parent: DemoPerson, slot: StudentSlot) => {
@@ -380,19 +376,17 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
     slot.named = true;
   };
 
-  // The teacher who is also a parent: a subject teacher of school 1 who does not teach 5Б,
-  // whose child studies in 5Б.
-  const class5b = classes.find((c) => c.school === 0 && c.label === '5Б') as DemoClass;
-  const teacherParent = teachers.find(
-    (t) =>
-      t.school === 0 &&
-      t.subject !== PRIMARY_SUBJECT &&
-      class5b.homeroom !== t.person.id &&
-      !class5b.subjectTeachers.includes(t.person.id) &&
-      classes.some((c) => c.homeroom === t.person.id),
-  ) as DemoTeacher;
+  // The teacher who is also a parent: the homeroom teacher of 7А in school 1, whose child
+  // studies in a class of the same school that the teacher does not teach (5Б when possible).
+  const school1 = classes.filter((c) => c.school === 0);
+  const class7a = (school1.find((c) => c.label === '7А') ?? school1[school1.length - 1]) as DemoClass;
+  const teacherParent = teachers.find((t) => t.person.id === class7a.homeroom) as DemoTeacher;
+  const notTaught = school1.filter(
+    (c) => c.homeroom !== class7a.homeroom && !c.subjectTeachers.includes(class7a.homeroom),
+  );
+  const childClass = (notTaught.find((c) => c.label === '5Б') ?? notTaught[0] ?? school1[0]) as DemoClass;
   {
-    const slot = slots.find((sl) => sl.cls === class5b) as StudentSlot;
+    const slot = slots.find((sl) => sl.cls === childClass) as StudentSlot;
     const tp = teacherParent.person;
     nameChild(slot, tp.lastIdx, tp.female ? rng.index(MALE_FIRST_NAMES.length) : tp.maleIdx);
     link(tp, slot);
@@ -419,7 +413,7 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
     // Two parents, or a single mother, or (now and then) a single father.
     const hasMother = twoParents || rng.chance(0.85);
     const hasFather = twoParents || !hasMother;
-    const parentLogin = () => `parent${parentNo[schoolOfParent]++}.s${schoolOfParent + 1}`;
+    const parentLogin = () => `parent${(parentNo[schoolOfParent] = (parentNo[schoolOfParent] ?? 0) + 1)}.s${schoolOfParent + 1}`;
     const parents: DemoPerson[] = [];
     let fatherIdx = rng.index(MALE_FIRST_NAMES.length);
     if (hasMother) {
@@ -468,7 +462,8 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
   const teacherOf = (id: number) => teachers.find((t) => t.person.id === id) as DemoTeacher;
   const classesTaught = (id: number) =>
     classes.filter((c) => c.homeroom === id || c.subjectTeachers.includes(id)).map((c) => c.label);
-  const studentDetail = (sl: StudentSlot) => `${sl.person.female ? 'ученица' : 'ученик'} ${sl.cls.label}, ${short(sl.cls.school)}`;
+  const studentDetail = (sl: StudentSlot) =>
+    `${sl.person.female ? 'ученица' : 'ученик'} ${sl.cls.label}, ${short(sl.cls.school)}`;
   const logins: DemoLogin[] = [];
   const add = (role: string, p: DemoPerson, detail: string) => logins.push({ role, login: p.login, name: name(p), detail });
 
@@ -478,16 +473,16 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
   for (const label of ['5А', '1А']) {
     const cls = classes.find((c) => c.school === 0 && c.label === label) as DemoClass;
     const t = teacherOf(cls.homeroom);
-    add(
-      'homeroom_teacher',
-      t.person,
-      `классный руководитель ${label} (${t.subject.toLowerCase()}), ${short(0)}`,
-    );
+    add('homeroom_teacher', t.person, `классный руководитель ${label} (${t.subject.toLowerCase()}), ${short(0)}`);
   }
   const busiest = teachers
     .filter((t) => t.school === 0 && !classes.some((c) => c.homeroom === t.person.id))
     .sort((a, b) => classesTaught(b.person.id).length - classesTaught(a.person.id).length)[0] as DemoTeacher;
-  add('teacher', busiest.person, `учитель (${busiest.subject.toLowerCase()}): ${classesTaught(busiest.person.id).join(', ')}, ${short(0)}`);
+  add(
+    'teacher',
+    busiest.person,
+    `учитель (${busiest.subject.toLowerCase()}): ${classesTaught(busiest.person.id).join(', ')}, ${short(0)}`,
+  );
   {
     const tp = teacherParent.person;
     const kids = (children.get(tp.id) ?? []).map((k) => `${k.person.firstName}, ${k.cls.label}`).join('; ');
@@ -555,7 +550,10 @@ async function insertAll(db: Kysely<Database>, data: DemoData): Promise<void> {
     for (let i = 0; i < rows.length; i += per) {
       // The table is chosen at run time; the rows were typed by their table above.
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      await db.insertInto(table).values(rows.slice(i, i + per) as any).execute();
+      await db
+        .insertInto(table)
+        .values(rows.slice(i, i + per) as any)
+        .execute();
     }
   };
   await put('regions', data.regions);

@@ -174,24 +174,38 @@ export function directoryRepo(store: Store) {
     /** A page of persons holding any of the roles in an organization, with those roles. */
     async people(organizationId: number, roles: readonly Role[], after: number, limit: number) {
       if (roles.length === 0) return [];
-      const rows = await db
+      const inOrg = db
         .selectFrom('memberships')
-        .innerJoin('persons', 'persons.id', 'memberships.personId')
-        .select(['persons.id', 'persons.lastName', 'persons.firstName', 'persons.middleName', 'memberships.role'])
         .where('memberships.organizationId', '=', organizationId)
         .where('memberships.role', 'in', roles)
-        .where('memberships.endedAt', 'is', null)
-        .where('persons.id', '>', after)
-        .orderBy('persons.id')
-        .limit(limit * roles.length)
+        .where('memberships.endedAt', 'is', null);
+      // Page over distinct persons first, so a person with several roles is never split across pages.
+      const page = await inOrg
+        .select('personId')
+        .distinct()
+        .where('personId', '>', after)
+        .orderBy('personId')
+        .limit(limit)
         .execute();
-      const byId = new Map<number, { id: number; lastName: string; firstName: string; middleName: string | null; roles: Role[] }>();
+      const ids = page.map((p) => p.personId);
+      if (ids.length === 0) return [];
+      const rows = await inOrg
+        .innerJoin('persons', 'persons.id', 'memberships.personId')
+        .select(['persons.id', 'persons.lastName', 'persons.firstName', 'persons.middleName', 'memberships.role'])
+        .where('persons.id', 'in', ids)
+        .orderBy('persons.id')
+        .execute();
+      const byId = new Map<
+        number,
+        { id: number; lastName: string; firstName: string; middleName: string | null; roles: Role[] }
+      >();
       for (const r of rows) {
-        const p = byId.get(r.id) ?? { id: r.id, lastName: r.lastName, firstName: r.firstName, middleName: r.middleName, roles: [] };
+        let p = byId.get(r.id);
+        if (!p)
+          byId.set(r.id, (p = { id: r.id, lastName: r.lastName, firstName: r.firstName, middleName: r.middleName, roles: [] }));
         if (!p.roles.includes(r.role as Role)) p.roles.push(r.role as Role);
-        byId.set(r.id, p);
       }
-      return [...byId.values()].slice(0, limit);
+      return [...byId.values()];
     },
   };
 }

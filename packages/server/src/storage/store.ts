@@ -122,10 +122,9 @@ function openPostgres(url: string, poolSize: number): Store {
     },
     async syncIdSequences(tables) {
       for (const t of tables) {
-        await pool.query(
-          `select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from ${t}), 0) + 1, false)`,
-          [t],
-        );
+        await pool.query(`select setval(pg_get_serial_sequence($1, 'id'), coalesce((select max(id) from ${t}), 0) + 1, false)`, [
+          t,
+        ]);
       }
     },
     async ping() {
@@ -151,6 +150,6 @@ async function runMigrations(db: Kysely<Database>, dialect: Dialect): Promise<st
     provider: { getMigrations: async () => migrations(dialect) },
   });
   const { error, results } = await migrator.migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) throw error instanceof Error ? error : new Error(`migration failed: ${JSON.stringify(error)}`);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

@@ -30,11 +30,7 @@ export function directoryMigration(dialect: Dialect) {
         .addColumn('time_zone', 'text', (c) => c.notNull())
         .addColumn('external_id', 'text', (c) => c.unique())
         .execute();
-      await db.schema
-        .createIndex('organizations_municipality')
-        .on('organizations')
-        .column('municipality_id')
-        .execute();
+      await db.schema.createIndex('organizations_municipality').on('organizations').column('municipality_id').execute();
       await db.schema
         .createTable('classes')
         .addColumn('id', id.type, id.build)
@@ -97,11 +93,7 @@ export function directoryMigration(dialect: Dialect) {
         .addColumn('student_person_id', id.ref, (c) => c.notNull().references('persons.id'))
         .addPrimaryKeyConstraint('guardianships_pk', ['parent_person_id', 'student_person_id'])
         .execute();
-      await db.schema
-        .createIndex('guardianships_student')
-        .on('guardianships')
-        .column('student_person_id')
-        .execute();
+      await db.schema.createIndex('guardianships_student').on('guardianships').column('student_person_id').execute();
       await db.schema
         .createTable('sessions')
         .addColumn('id', id.type, id.build)

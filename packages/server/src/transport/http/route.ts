@@ -40,7 +40,10 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
   if (!schema) {
     if (value === undefined || value === null) return undefined as T;
     const empty = NOTHING.safeParse(value);
-    if (!empty.success) throw new AppError('validation_failed', `this route takes no ${where}`, { issues: [{ path: '', message: `unexpected ${where}` }] });
+    if (!empty.success)
+      throw new AppError('validation_failed', `this route takes no ${where}`, {
+        issues: [{ path: '', message: `unexpected ${where}` }],
+      });
     return undefined as T;
   }
   const result = schema.safeParse(value ?? {});

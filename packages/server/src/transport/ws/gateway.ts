@@ -89,7 +89,7 @@ export function createGateway(deps: {
     }
     let json: unknown;
     try {
-      json = JSON.parse(data.toString());
+      json = JSON.parse((data as Buffer).toString('utf8'));
     } catch {
       return sendError(conn, 'malformed_json', 'the frame is not valid JSON');
     }
