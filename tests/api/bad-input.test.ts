@@ -2,7 +2,15 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '@parta/testkit';
-import { ERROR_STATUS, ErrorBody, type ErrorCode, HealthResponse, MAX_WS_FRAME_BYTES, ServerFrame, WS_CLOSE } from '@parta/protocol';
+import {
+  ERROR_STATUS,
+  ErrorBody,
+  type ErrorCode,
+  HealthResponse,
+  MAX_WS_FRAME_BYTES,
+  ServerFrame,
+  WS_CLOSE,
+} from '@parta/protocol';
 
 /**
  * Hostile and sloppy input at every HTTP route and at the WebSocket. Every answer must be the
@@ -100,7 +108,7 @@ interface CallOptions {
   path?: string;
   /** Raw query string without `?`. */
   query?: string;
-  body?: string | Uint8Array | ReadableStream<Uint8Array>;
+  body?: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array<ArrayBuffer>>;
   /** Content type of the body; `application/json` when a body is given, `null` for none. */
   contentType?: string | null;
   /** Bearer token; the route's default token when undefined, no header when null. */
@@ -171,15 +179,15 @@ function firstIssuePath(error: ErrorBody['error']): unknown {
 }
 
 /** A JSON body whose string value holds the invalid UTF-8 sequence 0xC3 0x28. */
-function invalidUtf8Body(key: string): Uint8Array {
-  return Buffer.concat([Buffer.from(`{"${key}":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+function invalidUtf8Body(key: string): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(Buffer.concat([Buffer.from(`{"${key}":"`), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]));
 }
 
 /** A body just over the 1 MiB limit, sent without a Content-Length (chunked). */
-function chunkedOversizedBody(): ReadableStream<Uint8Array> {
+function chunkedOversizedBody(): ReadableStream<Uint8Array<ArrayBuffer>> {
   const chunk = new Uint8Array(64 * 1024).fill(0x20);
   let sent = 0;
-  return new ReadableStream<Uint8Array>({
+  return new ReadableStream<Uint8Array<ArrayBuffer>>({
     pull(controller) {
       if (sent > 1024 * 1024) return controller.close();
       sent += chunk.length;
@@ -226,7 +234,10 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
       expect(firstIssuePath(error)).toBe('login');
       expect(firstIssuePath(expectError(await call(route, { body: '{}' }), 'validation_failed'))).toBe('login');
       expect(firstIssuePath(expectError(await call(route, { body: '{"login":null}' }), 'validation_failed'))).toBe('login');
-      const device = expectError(await call(route, { body: JSON.stringify({ login: main.login, deviceName: 7 }) }), 'validation_failed');
+      const device = expectError(
+        await call(route, { body: JSON.stringify({ login: main.login, deviceName: 7 }) }),
+        'validation_failed',
+      );
       expect(firstIssuePath(device)).toBe('deviceName');
       for (const body of ['[]', '"login"', '42', 'true', 'null']) {
         expectError(await call(route, { body }), 'validation_failed');
@@ -241,7 +252,10 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
     });
 
     it('refuses a 100 KB string field with validation_failed', async () => {
-      const error = expectError(await call(route, { body: JSON.stringify({ login: 'a'.repeat(100 * 1024) }) }), 'validation_failed');
+      const error = expectError(
+        await call(route, { body: JSON.stringify({ login: 'a'.repeat(100 * 1024) }) }),
+        'validation_failed',
+      );
       expect(firstIssuePath(error)).toBe('login');
       const device = JSON.stringify({ login: main.login, deviceName: 'x'.repeat(100 * 1024) });
       expect(firstIssuePath(expectError(await call(route, { body: device }), 'validation_failed'))).toBe('deviceName');
@@ -257,7 +271,10 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
 
     it('refuses prototype poisoning with malformed_json', async () => {
       expectError(await call(route, { body: `{"login":"${main.login}","__proto__":{"admin":true}}` }), 'malformed_json');
-      expectError(await call(route, { body: `{"login":"${main.login}","constructor":{"prototype":{"admin":true}}}` }), 'malformed_json');
+      expectError(
+        await call(route, { body: `{"login":"${main.login}","constructor":{"prototype":{"admin":true}}}` }),
+        'malformed_json',
+      );
     });
 
     it('refuses a JSON body sent as another media type with unsupported_media_type', async () => {
@@ -389,7 +406,14 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
       expectError(await call(route, { token: 'pt_' + 'A'.repeat(43) }), 'unauthenticated');
       expectError(await call(route, { token: 'x'.repeat(8000) }), 'unauthenticated');
       expectError(await call(route, { token: main.token + 'x' }), 'unauthenticated');
-      for (const authorization of ['Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', main.token, `Token ${main.token}`, `Bearer ${main.token} extra`]) {
+      for (const authorization of [
+        'Bearer',
+        'Bearer ',
+        'Basic dXNlcjpwYXNz',
+        main.token,
+        `Token ${main.token}`,
+        `Bearer ${main.token} extra`,
+      ]) {
         expectError(await call(route, { authorization }), 'unauthenticated');
       }
     });
@@ -466,11 +490,23 @@ function rawHttp(request: string | Buffer): Promise<{ status: number; headers: s
 describe('requests that are not valid HTTP', () => {
   const host = 'Host: localhost\r\nConnection: close\r\n';
   const cases: [string, string, ErrorCode][] = [
-    ['a Content-Length that is not a number', `POST /api/v1/auth/dev-login HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`, 'validation_failed'],
+    [
+      'a Content-Length that is not a number',
+      `POST /api/v1/auth/dev-login HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: abc\r\n\r\n{}`,
+      'validation_failed',
+    ],
     ['a header line without a colon', `GET /api/v1/health HTTP/1.1\r\n${host}Bad Header\r\n\r\n`, 'validation_failed'],
-    ['a broken chunked encoding', `POST /api/v1/auth/dev-login HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n`, 'validation_failed'],
+    [
+      'a broken chunked encoding',
+      `POST /api/v1/auth/dev-login HTTP/1.1\r\n${host}Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n`,
+      'validation_failed',
+    ],
     ['a request line that is not HTTP', 'HELLO THERE\r\n\r\n', 'validation_failed'],
-    ['headers over the size limit', `GET /api/v1/health HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 'payload_too_large'],
+    [
+      'headers over the size limit',
+      `GET /api/v1/health HTTP/1.1\r\n${host}X-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      'payload_too_large',
+    ],
   ];
 
   it.each(cases)('answers %s with an ErrorBody', async (_what, request, code) => {
@@ -647,19 +683,22 @@ describe('WebSocket', () => {
     expect(p.frames).toEqual([]);
   });
 
-  it.each(['/api/v1/other', '/ws', '/api/v1/ws/extra', '/api/v2/ws', '/api/v1/WS'])('refuses an upgrade on %s with 404', async (path) => {
-    const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`);
-    const outcome = await new Promise<string>((resolve) => {
-      ws.once('open', () => resolve('open'));
-      ws.once('unexpected-response', (_req, res) => {
-        resolve(`status ${res.statusCode}`);
-        res.resume();
-        ws.terminate();
+  it.each(['/api/v1/other', '/ws', '/api/v1/ws/extra', '/api/v2/ws', '/api/v1/WS'])(
+    'refuses an upgrade on %s with 404',
+    async (path) => {
+      const ws = new WebSocket(`${server.url.replace('http', 'ws')}${path}`);
+      const outcome = await new Promise<string>((resolve) => {
+        ws.once('open', () => resolve('open'));
+        ws.once('unexpected-response', (_req, res) => {
+          resolve(`status ${res.statusCode}`);
+          res.resume();
+          ws.terminate();
+        });
+        ws.once('error', (err) => resolve(`error ${err.message}`));
       });
-      ws.once('error', (err) => resolve(`error ${err.message}`));
-    });
-    expect(outcome).toBe('status 404');
-  });
+      expect(outcome).toBe('status 404');
+    },
+  );
 });
 
 describe('after all of it', () => {

@@ -6,8 +6,9 @@
 /**
  * Bumped with every change to the wire. Changelog:
  * - 1: accounts, sessions, directory, health, `session.*` frames.
+ * - 2: chats, channels, communities, messages, `message.*`, `chat.*`, `presence.*` frames.
  */
-export const FEATURE_LEVEL = 1;
+export const FEATURE_LEVEL = 2;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';
@@ -16,6 +17,7 @@ export * from './errors.js';
 export * from './common.js';
 export * from './auth.js';
 export * from './directory.js';
+export * from './chat.js';
 export * from './ws.js';
 export * from './config.js';
 export * from './health.js';

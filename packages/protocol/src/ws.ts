@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors.js';
 import { Id, Timestamp } from './common.js';
+import { ChatSummary, Message, Presence, SendAck, SendMessage } from './chat.js';
 
 /**
  * WebSocket frames on `/api/v1/ws`. Every frame is one JSON object with a `type` of the form
@@ -30,8 +31,52 @@ export const PingFrame = z
   })
   .strict();
 
+/** Send a message; answered by `message.ack` (after commit) or `message.rejected`. */
+export const SendFrame = SendMessage.extend({
+  type: z.literal('message.send'),
+  /** The chat. */
+  chatId: Id,
+}).strict();
+
+/** After (re)connecting: the last position seen per chat. The server sends what was missed, in order. */
+export const SyncFrame = z
+  .object({
+    type: z.literal('chat.sync'),
+    /** Last seen position per chat; chats not listed are not synced (fetch them with GET /chats). */
+    positions: z
+      .array(z.object({ chatId: Id, seq: z.number().int().nonnegative() }).strict())
+      .max(5000),
+  })
+  .strict();
+
+/** Move the caller's read position forward. */
+export const ReadFrame = z
+  .object({
+    type: z.literal('chat.read'),
+    chatId: Id,
+    /** Read up to and including this position. */
+    seq: z.number().int().nonnegative(),
+  })
+  .strict();
+
+/** The caller is typing in a chat (send at most every 3 s). */
+export const TypingFrame = z.object({ type: z.literal('chat.typing'), chatId: Id }).strict();
+
+/** Ask for the presence of persons (members of the caller's chats). */
+export const PresenceQueryFrame = z
+  .object({ type: z.literal('presence.query'), personIds: z.array(Id).min(1).max(500) })
+  .strict();
+
 /** Every frame a client may send. */
-export const ClientFrame = z.discriminatedUnion('type', [HelloFrame, PingFrame]);
+export const ClientFrame = z.discriminatedUnion('type', [
+  HelloFrame,
+  PingFrame,
+  SendFrame,
+  SyncFrame,
+  ReadFrame,
+  TypingFrame,
+  PresenceQueryFrame,
+]);
 /** Every frame a client may send. */
 export type ClientFrame = z.infer<typeof ClientFrame>;
 /** Frame types a client may send. */
@@ -70,8 +115,76 @@ export const ErrorFrame = z.object({
   details: z.record(z.string(), z.unknown()).optional(),
 });
 
+/** A send was committed. */
+export const AckFrame = SendAck.extend({ type: z.literal('message.ack') });
+
+/** A send was refused; nothing was stored. */
+export const RejectedFrame = z.object({
+  type: z.literal('message.rejected'),
+  clientId: z.string(),
+  chatId: Id,
+  code: ErrorCode,
+  message: z.string(),
+  /** For `rate_limited`: when to retry. */
+  retryAfterMs: z.number().int().nonnegative().optional(),
+});
+
+/** A new message in one of the caller's chats (also replayed by `chat.sync`). */
+export const NewMessageFrame = z.object({ type: z.literal('message.new'), message: Message });
+
+/** A message changed: edited, deleted, reacted to, pinned. Carries its whole new state. */
+export const UpdatedMessageFrame = z.object({ type: z.literal('message.updated'), message: Message });
+
+/** End of a chat's catch-up. When `hasMore`, page the rest with GET /chats/:id/messages?after=throughSeq. */
+export const SyncedFrame = z.object({
+  type: z.literal('chat.synced'),
+  chatId: Id,
+  /** Everything up to this position was sent. */
+  throughSeq: z.number().int().nonnegative(),
+  /** More is missing than one sync sends. */
+  hasMore: z.boolean(),
+});
+
+/** A member's read position moved. */
+export const ReadPositionFrame = z.object({
+  type: z.literal('chat.read'),
+  chatId: Id,
+  personId: Id,
+  seq: z.number().int().nonnegative(),
+});
+
+/** A member is typing. */
+export const TypingNotice = z.object({ type: z.literal('chat.typing'), chatId: Id, personId: Id });
+
+/** The caller was added to a chat (or a chat was created with them). */
+export const ChatAddedFrame = z.object({ type: z.literal('chat.added'), chat: ChatSummary });
+
+/** The caller left or was removed from a chat. */
+export const ChatRemovedFrame = z.object({ type: z.literal('chat.removed'), chatId: Id });
+
+/** A chat's membership or settings changed; refetch its members if shown. */
+export const ChatChangedFrame = z.object({ type: z.literal('chat.changed'), chatId: Id });
+
+/** Presence of persons. */
+export const PresenceFrame = z.object({ type: z.literal('presence.update'), presence: z.array(Presence) });
+
 /** Every frame the server may send. */
-export const ServerFrame = z.discriminatedUnion('type', [WelcomeFrame, PongFrame, ErrorFrame]);
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  PongFrame,
+  ErrorFrame,
+  AckFrame,
+  RejectedFrame,
+  NewMessageFrame,
+  UpdatedMessageFrame,
+  SyncedFrame,
+  ReadPositionFrame,
+  TypingNotice,
+  ChatAddedFrame,
+  ChatRemovedFrame,
+  ChatChangedFrame,
+  PresenceFrame,
+]);
 /** Every frame the server may send. */
 export type ServerFrame = z.infer<typeof ServerFrame>;
 
@@ -89,4 +202,6 @@ export const WS_CLOSE = {
   unauthenticated: 4401,
   /** The session was revoked while connected. */
   sessionRevoked: 4403,
+  /** The client read too slowly and its buffer overflowed: reconnect and sync. */
+  tooSlow: 4408,
 } as const;

@@ -58,6 +58,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (!['start', 'migrate', 'seed'].includes(command)) fail(`unknown command "${command}"`);
+  // `migrate --dry-run` must not quietly migrate.
+  if (command === 'migrate' && rest.length > 0) fail(`migrate takes no arguments, not "${rest.join(' ')}"`);
   const env = loadEnv();
   const log = createLogger(env);
   const store = openStore(storeOptions(env));

@@ -381,16 +381,14 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
   const school1 = classes.filter((c) => c.school === 0);
   const class7a = (school1.find((c) => c.label === '7А') ?? school1[school1.length - 1]) as DemoClass;
   const teacherParent = teachers.find((t) => t.person.id === class7a.homeroom) as DemoTeacher;
-  const notTaught = school1.filter(
-    (c) => c.homeroom !== class7a.homeroom && !c.subjectTeachers.includes(class7a.homeroom),
-  );
+  const notTaught = school1.filter((c) => c.homeroom !== class7a.homeroom && !c.subjectTeachers.includes(class7a.homeroom));
   const childClass = (notTaught.find((c) => c.label === '5Б') ?? notTaught[0] ?? school1[0]) as DemoClass;
   {
     const slot = slots.find((sl) => sl.cls === childClass) as StudentSlot;
     const tp = teacherParent.person;
     nameChild(slot, tp.lastIdx, tp.female ? rng.index(MALE_FIRST_NAMES.length) : tp.maleIdx);
     link(tp, slot);
-    membership(tp.id, 'parent', { organizationId: schoolIds[0] as number });
+    membership(tp.id, 'parent', { organizationId: schoolIds[0] });
   }
 
   const order = rng.shuffle(slots.filter((sl) => !sl.named));
@@ -434,7 +432,7 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
   }
   for (const [parentId, schools] of parentSchools) {
     if (parentId === teacherParent.person.id) continue;
-    for (const s of schools) membership(parentId, 'parent', { organizationId: schoolIds[s] as number });
+    for (const s of schools) membership(parentId, 'parent', { organizationId: schoolIds[s] });
   }
 
   // Accounts: every person gets one, ids in person order.
@@ -489,7 +487,8 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
     add(
       'teacher_parent',
       tp,
-      `учитель (${teacherParent.subject.toLowerCase()}): ${classesTaught(tp.id).join(', ')} и родитель (${kids}), ${short(0)}`,
+      `классный руководитель ${class7a.label}, учитель (${teacherParent.subject.toLowerCase()}): ` +
+        `${classesTaught(tp.id).join(', ')}; родитель: ${kids}; ${short(0)}`,
     );
   }
   for (const [school, label] of [
@@ -543,16 +542,14 @@ async function buildDemo(db: Kysely<Database>, now: Date): Promise<DemoData> {
 }
 
 async function insertAll(db: Kysely<Database>, data: DemoData): Promise<void> {
-  const put = async <T>(table: keyof Database, rows: T[]) => {
+  const put = async <T extends keyof Database>(table: T, rows: Insertable<Database[T]>[]) => {
     if (rows.length === 0) return;
     const columns = Object.keys(rows[0] as object).length;
     const per = Math.max(1, Math.floor(900 / columns));
     for (let i = 0; i < rows.length; i += per) {
-      // The table is chosen at run time; the rows were typed by their table above.
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       await db
         .insertInto(table)
-        .values(rows.slice(i, i + per) as any)
+        .values(rows.slice(i, i + per))
         .execute();
     }
   };

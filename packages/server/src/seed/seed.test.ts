@@ -176,7 +176,11 @@ describe('seedDemo', () => {
       .execute();
     expect(new Set(logins.map((l) => l.login)).size).toBe(new Set(summary.logins.map((l) => l.login)).size);
 
-    const region = await store.db.selectFrom('regions').selectAll().where('code', '=', DEMO_REGION_CODE).executeTakeFirstOrThrow();
+    const region = await store.db
+      .selectFrom('regions')
+      .selectAll()
+      .where('code', '=', DEMO_REGION_CODE)
+      .executeTakeFirstOrThrow();
     const municipalities = await store.db.selectFrom('municipalities').selectAll().where('regionId', '=', region.id).execute();
     expect(municipalities).toHaveLength(2);
     const schools = await store.db
@@ -344,7 +348,15 @@ describe('seedSynthetic', () => {
     expect(region.id).toBe(max);
     const person = await store.db
       .insertInto('persons')
-      .values({ lastName: 'Тестов', firstName: 'Тест', middleName: null, birthDate: null, snils: null, accountId: null, externalId: null })
+      .values({
+        lastName: 'Тестов',
+        firstName: 'Тест',
+        middleName: null,
+        birthDate: null,
+        snils: null,
+        accountId: null,
+        externalId: null,
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     expect(person.id).toBe(await num(store, sql`select max(id) as n from persons`));

@@ -102,6 +102,85 @@ export interface MetaTable {
   value: string;
 }
 
+/** `chats`: direct chats, groups and channels, each an ordered log. */
+export interface ChatTable {
+  id: PrimaryKey;
+  kind: 'direct' | 'group' | 'channel';
+  purpose: 'class' | 'class_parents' | 'staff_room' | 'news' | null;
+  organizationId: number;
+  classId: number | null;
+  title: string;
+  allowComments: number;
+  uniqueKey: string | null;
+  createdByPersonId: number | null;
+  createdAt: number;
+  lastSeq: Generated<number>;
+  lastMessageAt: number | null;
+}
+
+/** `chat_members`. */
+export interface ChatMemberTable {
+  chatId: number;
+  personId: number;
+  role: 'owner' | 'admin' | 'member' | 'readonly';
+  joinedAt: number;
+  readSeq: Generated<number>;
+  mutedUntil: number | null;
+  viaRoster: number;
+}
+
+/** `messages`: the chat logs. */
+export interface MessageTable {
+  id: PrimaryKey;
+  chatId: number;
+  seq: number;
+  version: number;
+  senderPersonId: number;
+  clientId: string;
+  text: string;
+  /** JSON array of person ids. */
+  mentions: string;
+  mentionAll: number;
+  mustAck: number;
+  replyToSeq: number | null;
+  /** JSON `ForwardRef`, or null. */
+  forward: string | null;
+  /** JSON object emoji → person ids. */
+  reactions: string;
+  pinned: number;
+  createdAt: number;
+  editedAt: number | null;
+  deletedAt: number | null;
+}
+
+/** `message_edits`: earlier texts, for moderators. */
+export interface MessageEditTable {
+  messageId: number;
+  text: string;
+  editedAt: number;
+}
+
+/** `mentions`: who was mentioned where, for unread-mention counters. */
+export interface MentionTable {
+  chatId: number;
+  personId: number;
+  seq: number;
+}
+
+/** `reports`: the moderation queue. */
+export interface ReportTable {
+  id: PrimaryKey;
+  organizationId: number;
+  chatId: number;
+  messageId: number;
+  reporterPersonId: number;
+  reason: string;
+  createdAt: number;
+  resolvedAt: number | null;
+  resolvedByPersonId: number | null;
+  resolution: string | null;
+}
+
 /** The whole database, as Kysely sees it (camelCase; columns are snake_case). */
 export interface Database {
   regions: RegionTable;
@@ -115,4 +194,10 @@ export interface Database {
   guardianships: GuardianshipTable;
   sessions: SessionTable;
   meta: MetaTable;
+  chats: ChatTable;
+  chatMembers: ChatMemberTable;
+  messages: MessageTable;
+  messageEdits: MessageEditTable;
+  mentions: MentionTable;
+  reports: ReportTable;
 }

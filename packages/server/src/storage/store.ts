@@ -6,6 +6,7 @@ import { CamelCasePlugin, Kysely, Migrator, PostgresDialect, SqliteDialect, sql,
 import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
 import { directoryMigration } from './migrations/0001-directory.js';
+import { messagingMigration } from './migrations/0002-messaging.js';
 
 // int8 (bigint) and numeric counts come back as strings by default; our ids and
 // millisecond timestamps fit in a double, so read them as numbers.
@@ -39,6 +40,7 @@ export interface Store {
 function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-directory': directoryMigration(dialect),
+    '0002-messaging': messagingMigration(dialect),
   };
 }
 
