@@ -558,14 +558,19 @@ class Probe {
   /** The next frame from the server, within 5 s. */
   async next(): Promise<ServerFrame> {
     const seen = this.frames.length;
-    while (this.frames.length <= seen) {
+    let timer: NodeJS.Timeout | undefined;
+    try {
       await Promise.race([
         new Promise<void>((resolve) => this.waiters.push(resolve)),
         this.closed.then(({ code }) => {
           throw new Error(`socket closed with ${code} while a frame was awaited`);
         }),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no frame within 5 s')), 5_000)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('no frame within 5 s')), 5_000);
+        }),
       ]);
+    } finally {
+      clearTimeout(timer);
     }
     return this.frames[seen]!;
   }
@@ -605,7 +610,7 @@ describe('WebSocket', () => {
   it('answers an unknown frame type with validation_failed', async () => {
     const p = new Probe();
     await p.opened();
-    for (const frame of ['{"type":"chat.send","text":"hi"}', '{}', '[]', 'null', '42', '"session.hello"', '{"type":7}']) {
+    for (const frame of ['{"type":"bogus.frame","text":"hi"}', '{}', '[]', 'null', '42', '"session.hello"', '{"type":7}']) {
       const error = await p.error(frame);
       expect(error.code, frame).toBe('validation_failed');
       expect((error.details?.issues as { path: string }[])[0]!.path, frame).toBe('type');

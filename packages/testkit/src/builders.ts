@@ -122,9 +122,52 @@ export function builders(store: Store) {
       .execute();
   }
 
+  /** A chat with members (roles default to `member`; the first member is the owner unless roles are given). */
+  async function chat(o: {
+    organizationId: number;
+    kind?: 'direct' | 'group' | 'channel';
+    title?: string;
+    allowComments?: boolean;
+    members: { personId: number; role?: 'owner' | 'admin' | 'member' | 'readonly' }[];
+  }) {
+    const c = await db
+      .insertInto('chats')
+      .values({
+        kind: o.kind ?? 'group',
+        purpose: null,
+        organizationId: o.organizationId,
+        classId: null,
+        title: o.title ?? `Чат ${next()}`,
+        allowComments: o.allowComments ? 1 : 0,
+        uniqueKey: null,
+        createdByPersonId: o.members[0]?.personId ?? null,
+        createdAt: now,
+        lastMessageAt: null,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    if (o.members.length) {
+      await db
+        .insertInto('chatMembers')
+        .values(
+          o.members.map((m, i) => ({
+            chatId: c.id,
+            personId: m.personId,
+            role: m.role ?? (i === 0 ? 'owner' : 'member'),
+            joinedAt: now,
+            mutedUntil: null,
+            viaRoster: 0,
+          })),
+        )
+        .execute();
+    }
+    return { id: c.id };
+  }
+
   return {
     region,
     municipality,
+    chat,
     school,
     schoolClass,
     person,

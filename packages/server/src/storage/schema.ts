@@ -142,7 +142,8 @@ export interface MessageTable {
   mentions: string;
   mentionAll: number;
   mustAck: number;
-  replyToSeq: number | null;
+  /** JSON `ReplyRef`, or null. */
+  replyTo: string | null;
   /** JSON `ForwardRef`, or null. */
   forward: string | null;
   /** JSON object emoji → person ids. */

@@ -21,10 +21,15 @@ export interface BulkColumn {
   pgType: 'bigint' | 'integer' | 'text';
 }
 
+/** The driver under Kysely, for the hot paths that bypass the query builder. */
+export type RawDriver = { dialect: 'sqlite'; db: BetterSqlite3.Database } | { dialect: 'postgres'; pool: pg.Pool };
+
 /** The SQL port: a Kysely instance plus the few things Kysely does not do fast enough. */
 export interface Store {
   readonly dialect: Dialect;
   readonly db: Kysely<Database>;
+  /** The driver itself (message commits, bulk inserts). */
+  readonly raw: RawDriver;
   /** Inserts many rows at once, bypassing the query builder (seeding, imports). */
   bulkInsert(table: string, columns: readonly BulkColumn[], rows: readonly (readonly unknown[])[]): Promise<void>;
   /** Moves PostgreSQL identity sequences past explicitly inserted ids; a no-op on SQLite. */
@@ -65,6 +70,7 @@ function openSqlite(file: string): Store {
   return {
     dialect: 'sqlite',
     db,
+    raw: { dialect: 'sqlite', db: raw },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return;
       const perStatement = Math.max(1, Math.floor(999 / columns.length));
@@ -113,6 +119,7 @@ function openPostgres(url: string, poolSize: number): Store {
   return {
     dialect: 'postgres',
     db,
+    raw: { dialect: 'postgres', pool },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return;
       // One parameter per column (an array), however many rows: unnest builds the rows server-side.

@@ -49,7 +49,7 @@ export function messagingMigration(dialect: Dialect) {
         .addColumn('mentions', 'text', (c) => c.notNull().defaultTo('[]'))
         .addColumn('mention_all', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('must_ack', 'integer', (c) => c.notNull().defaultTo(0))
-        .addColumn('reply_to_seq', 'integer')
+        .addColumn('reply_to', 'text')
         .addColumn('forward', 'text')
         .addColumn('reactions', 'text', (c) => c.notNull().defaultTo('{}'))
         .addColumn('pinned', 'integer', (c) => c.notNull().defaultTo(0))
