@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, Timestamp } from './common.js';
+import { DecimalParam, Id, Timestamp } from './common.js';
 
 /** The longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -24,7 +24,11 @@ export const MemberRole = z.enum(['owner', 'admin', 'member', 'readonly']);
 export type MemberRole = z.infer<typeof MemberRole>;
 
 /** A client-generated id that makes a send idempotent: a retried send is stored once. */
-export const ClientId = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/, 'client ids hold only A-Z, a-z, 0-9, "_" and "-"');
+export const ClientId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'client ids hold only A-Z, a-z, 0-9, "_" and "-"');
 
 /** Text of a message: 1–4,096 characters, not only whitespace. Light formatting: *bold*, _italic_, links. */
 export const MessageText = z
@@ -63,7 +67,10 @@ export const Message = z.object({
   chatId: Id,
   /** Position in the chat's log: 1, 2, 3, … with no gaps between committed messages. */
   seq: z.number().int().positive(),
-  /** Chat log position of the last change to this message (equals `seq` until edited, reacted to, pinned, deleted). */
+  /**
+   * The chat's change counter at this message's last change. Every new message and every edit,
+   * deletion, reaction or pin takes the chat's next version; clients sync from the highest seen.
+   */
   version: z.number().int().positive(),
   /** Author. */
   senderPersonId: Id,
@@ -119,8 +126,10 @@ export const ChatSummary = z.object({
   mutedUntil: Timestamp.nullable(),
   /** True when the caller may post. */
   canPost: z.boolean(),
-  /** Highest committed position in the chat's log. */
+  /** Highest committed message position. */
   lastSeq: z.number().int().nonnegative(),
+  /** Highest change version (sync from here). */
+  lastVersion: z.number().int().nonnegative(),
   /** The caller's read position. */
   readSeq: z.number().int().nonnegative(),
   /** Messages from others after the read position. */
@@ -273,11 +282,11 @@ export const ReportRequest = z.object({ reason: z.string().trim().min(1).max(100
 export const MessagePageQuery = z
   .object({
     /** Messages with a position below this (older). */
-    before: z.coerce.number().int().positive().optional(),
+    before: DecimalParam.pipe(z.number().positive()).optional(),
     /** Messages with a position above this (newer). */
-    after: z.coerce.number().int().nonnegative().optional(),
+    after: DecimalParam.optional(),
     /** Page size. */
-    limit: z.coerce.number().int().min(1).max(500).default(50),
+    limit: DecimalParam.pipe(z.number().min(1).max(500)).default(50),
   })
   .strict();
 /** A page of the log. */
@@ -313,9 +322,9 @@ export const SearchQuery = z
     /** Words to find (Russian stemming: «уроки» finds «урок»). */
     q: z.string().trim().min(2).max(200),
     /** Only this chat. */
-    chatId: z.coerce.number().int().positive().optional(),
+    chatId: DecimalParam.pipe(z.number().positive()).optional(),
     /** Page size. */
-    limit: z.coerce.number().int().min(1).max(100).default(30),
+    limit: DecimalParam.pipe(z.number().min(1).max(100)).default(30),
   })
   .strict();
 /** `GET /api/v1/search`. */

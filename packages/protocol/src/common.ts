@@ -5,8 +5,15 @@ export const Id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 /** A database identifier. */
 export type Id = z.infer<typeof Id>;
 
+/** A non-negative decimal integer as it appears in a URL (no signs, hex, exponents or fractions). */
+export const DecimalParam = z
+  .string()
+  .regex(/^\d{1,16}$/, 'expected a decimal integer')
+  .transform(Number)
+  .pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER));
+
 /** An identifier as it appears in a URL path segment. */
-export const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+export const IdParam = DecimalParam.pipe(z.number().positive('expected a positive id'));
 
 /** Milliseconds since the Unix epoch, UTC. */
 export const Timestamp = z.number().int().nonnegative();
@@ -32,9 +39,9 @@ export const TimeZone = z
 export const PageQuery = z
   .object({
     /** How many items to return, 1–500. */
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: DecimalParam.pipe(z.number().min(1).max(500)).default(100),
     /** Return items with an id greater than this one. */
-    after: z.coerce.number().int().nonnegative().default(0),
+    after: DecimalParam.default(0),
   })
   .strict();
 /** Query parameters for paged lists. */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, IsoDate, TimeZone } from './common.js';
+import { DecimalParam, Id, IsoDate, TimeZone } from './common.js';
 
 /** Roles a person holds. Students, teachers, parents, admins and staff belong to an organization; officials to a municipality or region. */
 export const Role = z.enum(['student', 'teacher', 'parent', 'school_admin', 'staff', 'municipality_official', 'region_official']);
@@ -194,9 +194,9 @@ export const PeopleQuery = z
     /** Only persons holding this role. */
     role: Role.optional(),
     /** Page size. */
-    limit: z.coerce.number().int().min(1).max(500).default(100),
+    limit: DecimalParam.pipe(z.number().min(1).max(500)).default(100),
     /** Return persons with an id greater than this. */
-    after: z.coerce.number().int().nonnegative().default(0),
+    after: DecimalParam.default(0),
   })
   .strict();
 /** Query of the people list. */

@@ -38,14 +38,15 @@ export const SendFrame = SendMessage.extend({
   chatId: Id,
 }).strict();
 
-/** After (re)connecting: the last position seen per chat. The server sends what was missed, in order. */
+/**
+ * After (re)connecting: the last log version seen per chat. The server sends every message created
+ * or changed since, in log order, once each, then `chat.synced`.
+ */
 export const SyncFrame = z
   .object({
     type: z.literal('chat.sync'),
-    /** Last seen position per chat; chats not listed are not synced (fetch them with GET /chats). */
-    positions: z
-      .array(z.object({ chatId: Id, seq: z.number().int().nonnegative() }).strict())
-      .max(5000),
+    /** Last seen version per chat; chats not listed are not synced (fetch them with GET /chats). */
+    positions: z.array(z.object({ chatId: Id, version: z.number().int().nonnegative() }).strict()).max(5000),
   })
   .strict();
 
@@ -135,12 +136,12 @@ export const NewMessageFrame = z.object({ type: z.literal('message.new'), messag
 /** A message changed: edited, deleted, reacted to, pinned. Carries its whole new state. */
 export const UpdatedMessageFrame = z.object({ type: z.literal('message.updated'), message: Message });
 
-/** End of a chat's catch-up. When `hasMore`, page the rest with GET /chats/:id/messages?after=throughSeq. */
+/** End of a chat's catch-up. When `hasMore`, sync again from `throughVersion` for the next batch. */
 export const SyncedFrame = z.object({
   type: z.literal('chat.synced'),
   chatId: Id,
-  /** Everything up to this position was sent. */
-  throughSeq: z.number().int().nonnegative(),
+  /** Every change up to this version was sent. */
+  throughVersion: z.number().int().nonnegative(),
   /** More is missing than one sync sends. */
   hasMore: z.boolean(),
 });

@@ -60,6 +60,12 @@ async function main(argv: string[]): Promise<void> {
   if (!['start', 'migrate', 'seed'].includes(command)) fail(`unknown command "${command}"`);
   // `migrate --dry-run` must not quietly migrate.
   if (command === 'migrate' && rest.length > 0) fail(`migrate takes no arguments, not "${rest.join(' ')}"`);
+  // Flags are checked before anything touches the database.
+  const seedArgs =
+    command === 'seed'
+      ? flags(SeedArgs, rest, { demo: { type: 'boolean' }, scale: { type: 'string' }, seed: { type: 'string' } })
+      : null;
+  const startArgs = command === 'start' ? flags(StartArgs, rest, { demo: { type: 'boolean' } }) : null;
   const env = loadEnv();
   const log = createLogger(env);
   const store = openStore(storeOptions(env));
@@ -73,7 +79,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (command === 'seed') {
-    const args = flags(SeedArgs, rest, { demo: { type: 'boolean' }, scale: { type: 'string' }, seed: { type: 'string' } });
+    const args = seedArgs!;
     if (args.demo) {
       const summary = await seedDemo(store);
       process.stdout.write(`demo region "${summary.region}" is seeded (${summary.logins.length} sample logins)\n`);
@@ -106,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  const args = flags(StartArgs, rest, { demo: { type: 'boolean' } });
+  const args = startArgs!;
   const summary = args.demo ? await seedDemo(store) : null;
   const parta = await createApp({ env, store, log });
   const address = await parta.listen();

@@ -73,8 +73,7 @@ function servesParent(staff: Actor, parent: Actor): boolean {
   return parent.children.some(
     (c) =>
       teaches(staff, c.classId) ||
-      (c.organizationId !== null &&
-        (has(staff, 'school_admin', c.organizationId) || has(staff, 'staff', c.organizationId))),
+      (c.organizationId !== null && (has(staff, 'school_admin', c.organizationId) || has(staff, 'staff', c.organizationId))),
   );
 }
 
@@ -131,14 +130,21 @@ export function postRefusal(chat: ChatFacts, member: MemberFacts, now: number, i
   if (member.role === 'readonly') return 'you may only read this chat';
   if (chat.kind === 'channel' && member.role === 'member') {
     if (chat.allowComments && isReply) return null;
-    return chat.allowComments ? 'in this channel members may only comment (reply to a post)' : 'only the channel’s owners and admins post here';
+    return chat.allowComments
+      ? 'in this channel members may only comment (reply to a post)'
+      : 'only the channel’s owners and admins post here';
   }
   return null;
 }
 
-/** May the member address everybody (`@all`) or demand acknowledgement? Chat owners/admins and the school's staff may. */
+/** May the member address everybody (`@all`) or demand acknowledgement? Chat owners/admins, and the school's teachers and admins, may. */
 export function mayAddressAll(a: Actor, chat: ChatFacts, member: MemberFacts): boolean {
-  return member.role === 'owner' || member.role === 'admin' || has(a, 'teacher', chat.organizationId) || has(a, 'school_admin', chat.organizationId);
+  return (
+    member.role === 'owner' ||
+    member.role === 'admin' ||
+    has(a, 'teacher', chat.organizationId) ||
+    has(a, 'school_admin', chat.organizationId)
+  );
 }
 
 /** May the actor delete this message for everyone? Its author, or an admin of the chat's school. */

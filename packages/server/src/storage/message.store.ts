@@ -25,6 +25,8 @@ export interface Committed {
   id: number;
   chatId: number;
   seq: number;
+  /** The version the message was created with (for duplicates: not meaningful, the message is not re-sent). */
+  version: number;
   createdAt: number;
   duplicate: boolean;
 }
@@ -79,8 +81,9 @@ function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
   const findDup = db.prepare<[number, string], { id: number; seq: number; createdAt: number }>(
     'select id, seq, created_at as createdAt from messages where chat_id = ? and client_id = ?',
   );
-  const bump = db.prepare<[number, number], { lastSeq: number }>(
-    'update chats set last_seq = last_seq + 1, last_message_at = ? where id = ? returning last_seq as lastSeq',
+  const bump = db.prepare<[number, number], { lastSeq: number; lastVersion: number }>(
+    'update chats set last_seq = last_seq + 1, last_version = last_version + 1, last_message_at = ? where id = ? ' +
+      'returning last_seq as lastSeq, last_version as lastVersion',
   );
   const insert = db.prepare(
     'insert into messages (chat_id, seq, version, sender_person_id, client_id, text, mentions, mention_all, must_ack, reply_to, forward, created_at) ' +
@@ -92,7 +95,7 @@ function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
     for (const m of items) {
       const dup = findDup.get(m.chatId, m.clientId);
       if (dup) {
-        out.push({ id: dup.id, chatId: m.chatId, seq: dup.seq, createdAt: dup.createdAt, duplicate: true });
+        out.push({ id: dup.id, chatId: m.chatId, seq: dup.seq, version: dup.seq, createdAt: dup.createdAt, duplicate: true });
         continue;
       }
       const bumped = bump.get(now, m.chatId);
@@ -101,7 +104,7 @@ function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
       const info = insert.run(
         m.chatId,
         seq,
-        seq,
+        bumped.lastVersion,
         m.senderPersonId,
         m.clientId,
         m.text,
@@ -113,7 +116,14 @@ function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
         now,
       );
       for (const p of m.mentions) mention.run(m.chatId, p, seq);
-      out.push({ id: Number(info.lastInsertRowid), chatId: m.chatId, seq, createdAt: now, duplicate: false });
+      out.push({
+        id: Number(info.lastInsertRowid),
+        chatId: m.chatId,
+        seq,
+        version: bumped.lastVersion,
+        createdAt: now,
+        duplicate: false,
+      });
     }
     return out;
   });
@@ -149,27 +159,37 @@ function postgresCommitter(pool: pg.Pool): MessageCommitter {
         for (const m of fresh) perChat.set(m.chatId, (perChat.get(m.chatId) ?? 0) + 1);
         const chatIds = [...perChat.keys()].sort((a, b) => a - b);
         const firstSeq = new Map<number, number>();
+        const firstVersion = new Map<number, number>();
         if (chatIds.length) {
           // Lock the chats in id order (no deadlocks between nodes), then take positions.
           await client.query('select id from chats where id = any($1::bigint[]) order by id for update', [chatIds]);
-          const bumped = await client.query<{ id: number; lastSeq: number }>(
-            'update chats set last_seq = chats.last_seq + c.n, last_message_at = $3 from unnest($1::bigint[], $2::int[]) as c(id, n) ' +
-              'where chats.id = c.id returning chats.id, chats.last_seq as "lastSeq"',
+          const bumped = await client.query<{ id: number; lastSeq: number; lastVersion: number }>(
+            'update chats set last_seq = chats.last_seq + c.n, last_version = chats.last_version + c.n, last_message_at = $3 ' +
+              'from unnest($1::bigint[], $2::int[]) as c(id, n) ' +
+              'where chats.id = c.id returning chats.id, chats.last_seq as "lastSeq", chats.last_version as "lastVersion"',
             [chatIds, chatIds.map((id) => perChat.get(id)!), now],
           );
-          for (const r of bumped.rows) firstSeq.set(r.id, r.lastSeq - perChat.get(r.id)! + 1);
+          for (const r of bumped.rows) {
+            firstSeq.set(r.id, r.lastSeq - perChat.get(r.id)! + 1);
+            firstVersion.set(r.id, r.lastVersion - perChat.get(r.id)! + 1);
+          }
         }
-        const seqs = fresh.map((m) => {
+        const seqs: number[] = [];
+        const versions: number[] = [];
+        for (const m of fresh) {
           const s = firstSeq.get(m.chatId);
-          if (s === undefined) throw new Error(`chat ${m.chatId} does not exist`);
+          const v = firstVersion.get(m.chatId);
+          if (s === undefined || v === undefined) throw new Error(`chat ${m.chatId} does not exist`);
           firstSeq.set(m.chatId, s + 1);
-          return s;
-        });
+          firstVersion.set(m.chatId, v + 1);
+          seqs.push(s);
+          versions.push(v);
+        }
         const inserted = fresh.length
           ? await client.query<{ id: number; chatId: number; seq: number }>(
               'insert into messages (chat_id, seq, version, sender_person_id, client_id, text, mentions, mention_all, must_ack, reply_to, forward, created_at) ' +
-                'select c, s, s, p, k, t, mn, ma, ak, r, f, $11 from unnest($1::bigint[], $2::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::text[]) ' +
-                'as x(c, s, p, k, t, mn, ma, ak, r, f) returning id, chat_id as "chatId", seq',
+                'select c, s, v, p, k, t, mn, ma, ak, r, f, $12 from unnest($1::bigint[], $2::int[], $11::int[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[], $9::text[], $10::text[]) ' +
+                'as x(c, s, v, p, k, t, mn, ma, ak, r, f) returning id, chat_id as "chatId", seq',
               [
                 fresh.map((m) => m.chatId),
                 seqs,
@@ -181,6 +201,7 @@ function postgresCommitter(pool: pg.Pool): MessageCommitter {
                 fresh.map((m) => (m.mustAck ? 1 : 0)),
                 fresh.map((m) => m.replyTo),
                 fresh.map((m) => m.forward),
+                versions,
                 now,
               ],
             )
@@ -194,10 +215,26 @@ function postgresCommitter(pool: pg.Pool): MessageCommitter {
         }
         await client.query('commit');
         const byKey = new Map<string, Committed>();
-        for (const r of dups.rows) byKey.set(`${r.chatId}:${r.clientId}`, { id: r.id, chatId: r.chatId, seq: r.seq, createdAt: r.createdAt, duplicate: true });
+        for (const r of dups.rows) {
+          byKey.set(`${r.chatId}:${r.clientId}`, {
+            id: r.id,
+            chatId: r.chatId,
+            seq: r.seq,
+            version: r.seq,
+            createdAt: r.createdAt,
+            duplicate: true,
+          });
+        }
         const idBySeq = new Map(inserted.rows.map((r) => [`${r.chatId}:${r.seq}`, r.id]));
         fresh.forEach((m, i) => {
-          byKey.set(`${m.chatId}:${m.clientId}`, { id: idBySeq.get(`${m.chatId}:${seqs[i]}`)!, chatId: m.chatId, seq: seqs[i]!, createdAt: now, duplicate: false });
+          byKey.set(`${m.chatId}:${m.clientId}`, {
+            id: idBySeq.get(`${m.chatId}:${seqs[i]}`)!,
+            chatId: m.chatId,
+            seq: seqs[i]!,
+            version: versions[i]!,
+            createdAt: now,
+            duplicate: false,
+          });
         });
         // A send repeated inside one batch: the first is stored, the rest are acknowledged as duplicates.
         const firstUse = new Set<string>();

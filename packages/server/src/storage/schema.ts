@@ -115,6 +115,7 @@ export interface ChatTable {
   createdByPersonId: number | null;
   createdAt: number;
   lastSeq: Generated<number>;
+  lastVersion: Generated<number>;
   lastMessageAt: number | null;
 }
 

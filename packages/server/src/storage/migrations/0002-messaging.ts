@@ -21,6 +21,7 @@ export function messagingMigration(dialect: Dialect) {
         .addColumn('created_by_person_id', id.ref, (c) => c.references('persons.id'))
         .addColumn('created_at', ms, (c) => c.notNull())
         .addColumn('last_seq', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('last_version', 'integer', (c) => c.notNull().defaultTo(0))
         .addColumn('last_message_at', ms)
         .execute();
       await db.schema.createIndex('chats_organization').on('chats').column('organization_id').execute();
@@ -89,7 +90,9 @@ export function messagingMigration(dialect: Dialect) {
         .execute();
       await db.schema.createIndex('reports_organization').on('reports').columns(['organization_id', 'resolved_at']).execute();
       if (dialect === 'postgres') {
-        await sql`alter table messages add column tsv tsvector generated always as (to_tsvector('russian', text)) stored`.execute(db);
+        await sql`alter table messages add column tsv tsvector generated always as (to_tsvector('russian', text)) stored`.execute(
+          db,
+        );
         await sql`create index messages_tsv on messages using gin (tsv)`.execute(db);
       } else {
         // Contentless FTS5 over stemmed words (SQLite has no Russian stemmer; the server stems).

@@ -1,0 +1,464 @@
+// Load generator for bench/chat.mjs. Runs as its own process (spawned with an IPC channel) so that
+// its CPU is measured apart from the server's. The parent drives it with requests
+// `{cmd, reqId, ...args}` and gets `{ev: 'reply', reqId, result}` or `{ev: 'reply', reqId, error}`;
+// while a step runs it also gets `{ev: 'sending-done', stepId}` the moment the last send leaves.
+//
+// Clients are persons `from..to` with logins `b<person>`; with `membersPerChat` M, person p is in
+// chat ceil(p / M) (persons are laid out chat by chat). Each client holds one WebSocket.
+//
+// The receive path is kept lean: a delivery is recognised by its first bytes and its send time,
+// sender and step are read straight from the raw frame (the text embeds `~t=<ms>;s=<person>;p=<step>;`),
+// with no JSON.parse and no string made. Latencies go into a fixed histogram.
+import http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+
+const origin = performance.timeOrigin;
+const nowMs = () => origin + performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// Histogram: 0.05 ms buckets up to 2 s, then 10 ms buckets up to 120 s, then one overflow bucket.
+const FINE_RES = 0.05;
+const FINE_N = 40_000; // 2,000 ms
+const COARSE_RES = 10;
+const COARSE_N = 11_800; // 2 s .. 120 s
+const hist = new Uint32Array(FINE_N + COARSE_N + 1);
+let histCount = 0;
+let histMax = 0;
+
+function record(ms) {
+  if (ms < 0) ms = 0;
+  let b;
+  if (ms < FINE_N * FINE_RES) b = (ms / FINE_RES) | 0;
+  else {
+    b = FINE_N + (((ms - FINE_N * FINE_RES) / COARSE_RES) | 0);
+    if (b > FINE_N + COARSE_N) b = FINE_N + COARSE_N;
+  }
+  hist[b]++;
+  histCount++;
+  if (ms > histMax) histMax = ms;
+}
+
+/** The q-quantile (0..1) in ms: the middle of the bucket holding it. */
+function quantile(q) {
+  if (histCount === 0) return null;
+  const want = Math.max(1, Math.ceil(q * histCount));
+  let seen = 0;
+  for (let b = 0; b < hist.length; b++) {
+    seen += hist[b];
+    if (seen >= want) {
+      if (b < FINE_N) return (b + 0.5) * FINE_RES;
+      if (b < FINE_N + COARSE_N) return FINE_N * FINE_RES + (b - FINE_N + 0.5) * COARSE_RES;
+      return histMax;
+    }
+  }
+  return histMax;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Clients.
+
+/** @type {{p:number, login:string, token:string|null, chatId:number, chatSize:number, ws:WebSocket|null, open:boolean}[]} */
+let clients = [];
+/** Clients in send order: one member of each chat in turn, so consecutive sends go to different chats. */
+let sendOrder = [];
+let closedTotal = 0;
+const closeCodes = {};
+
+// Per step counters (the current step).
+let stepId = -1;
+let acked = 0;
+let rejected = 0;
+const rejectedCodes = {};
+let expected = 0;
+let received = 0;
+let ownCopies = 0;
+let stale = 0;
+let otherFrames = 0;
+const otherTypes = {};
+let closedInStep = 0;
+
+const PREFIX = Buffer.from('{"type":"message.');
+const PLEN = PREFIX.length;
+const MARK = Buffer.from('~t=');
+const CID_KEY = Buffer.from('"clientId":"q');
+
+let pos = 0;
+/** Reads a non-negative decimal number (digits with an optional fraction) at `at`; leaves `pos` after it. */
+function readNumber(buf, at) {
+  let v = 0;
+  let i = at;
+  let c = buf[i];
+  while (c >= 48 && c <= 57) {
+    v = v * 10 + (c - 48);
+    c = buf[++i];
+  }
+  if (c === 46) {
+    let scale = 0.1;
+    c = buf[++i];
+    while (c >= 48 && c <= 57) {
+      v += (c - 48) * scale;
+      scale *= 0.1;
+      c = buf[++i];
+    }
+  }
+  pos = i;
+  return v;
+}
+
+function onDelivery(c, buf) {
+  const i = buf.indexOf(MARK, PLEN);
+  if (i < 0) {
+    otherFrames++;
+    return;
+  }
+  const t = readNumber(buf, i + 3);
+  // `;s=`
+  const sender = readNumber(buf, pos + 3);
+  // `;p=`
+  const step = readNumber(buf, pos + 3);
+  if (sender === c.p) {
+    ownCopies++;
+    return;
+  }
+  if (step !== stepId) {
+    stale++;
+    return;
+  }
+  received++;
+  record(nowMs() - t);
+}
+
+function stepOfClientId(buf) {
+  const i = buf.indexOf(CID_KEY, PLEN);
+  return i < 0 ? -1 : readNumber(buf, i + CID_KEY.length);
+}
+
+function onAck(c, buf) {
+  if (stepOfClientId(buf) !== stepId) {
+    stale++;
+    return;
+  }
+  acked++;
+  expected += c.chatSize - 1;
+}
+
+function onRejected(buf) {
+  let code = 'unknown';
+  let step = -1;
+  try {
+    const f = JSON.parse(buf.toString('utf8'));
+    code = String(f.code);
+    const m = /^q(\d+)_/.exec(String(f.clientId));
+    if (m) step = Number(m[1]);
+  } catch {
+    // counted as unknown
+  }
+  if (step !== stepId) {
+    stale++;
+    return;
+  }
+  rejected++;
+  rejectedCodes[code] = (rejectedCodes[code] ?? 0) + 1;
+}
+
+function onOther(buf) {
+  otherFrames++;
+  let type = 'unparsable';
+  try {
+    const f = JSON.parse(buf.toString('utf8'));
+    type = f.type === 'session.error' ? `session.error:${f.code}` : String(f.type);
+  } catch {
+    // keep 'unparsable'
+  }
+  otherTypes[type] = (otherTypes[type] ?? 0) + 1;
+}
+
+function onFrame(c, buf) {
+  if (buf.length > PLEN + 3 && PREFIX.compare(buf, 0, PLEN, 0, PLEN) === 0) {
+    const k = buf[PLEN];
+    if (k === 110 /* n */ && buf[PLEN + 1] === 101 /* e */ && buf[PLEN + 2] === 119 /* w */) return onDelivery(c, buf);
+    if (k === 97 /* a */) return onAck(c, buf);
+    if (k === 114 /* r */) return onRejected(buf);
+  }
+  onOther(buf);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+function postJson(agent, url, body) {
+  return new Promise((resolve, reject) => {
+    const data = Buffer.from(body);
+    const req = http.request(
+      url,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': data.length } },
+      (res) => {
+        const chunks = [];
+        res.on('data', (d) => chunks.push(d));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200) reject(new Error(`HTTP ${res.statusCode}: ${text.slice(0, 200)}`));
+          else resolve(JSON.parse(text));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function runPool(n, concurrency, work) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      await work(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
+}
+
+/** Signs every client in with the development login; concurrent, over keep-alive connections. */
+async function login({ baseUrl, from, to, membersPerChat, concurrency }) {
+  clients = [];
+  for (let p = from; p <= to; p++) {
+    const chatId = membersPerChat > 0 ? Math.ceil(p / membersPerChat) : 0;
+    clients.push({ p, login: `b${p}`, token: null, chatId, chatSize: membersPerChat, ws: null, open: false });
+  }
+  const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+  const url = new URL('/api/v1/auth/dev-login', baseUrl);
+  let failures = 0;
+  let lastError = null;
+  const t0 = performance.now();
+  await runPool(clients.length, concurrency, async (i) => {
+    const c = clients[i];
+    for (let attempt = 0; attempt < 3 && c.token === null; attempt++) {
+      try {
+        const r = await postJson(agent, url, `{"login":"${c.login}","deviceName":"bench"}`);
+        c.token = r.token;
+      } catch (err) {
+        failures++;
+        lastError = err.message;
+      }
+    }
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  agent.destroy();
+  const missing = clients.filter((c) => c.token === null).length;
+  return { n: clients.length, seconds, failures, missing, lastError };
+}
+
+function connectOne(c, wsUrl, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: timeoutMs });
+    c.ws = ws;
+    let settled = false;
+    const timer = setTimeout(() => {
+      if (settled) return;
+      settled = true;
+      ws.terminate();
+      reject(new Error('no session.welcome in time'));
+    }, timeoutMs);
+    ws.on('open', () => ws.send(`{"type":"session.hello","token":"${c.token}"}`));
+    ws.once('message', (data) => {
+      const text = data.toString('utf8');
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (!text.startsWith('{"type":"session.welcome"')) {
+        ws.terminate();
+        reject(new Error(`expected session.welcome, got ${text.slice(0, 120)}`));
+        return;
+      }
+      c.open = true;
+      ws.on('message', (buf) => onFrame(c, buf));
+      resolve();
+    });
+    ws.on('error', (err) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(err);
+    });
+    ws.on('close', (code) => {
+      if (!settled) {
+        settled = true;
+        clearTimeout(timer);
+        reject(new Error(`closed with ${code} before welcome`));
+        return;
+      }
+      if (c.open) {
+        c.open = false;
+        closedTotal++;
+        closedInStep++;
+        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
+      }
+    });
+  });
+}
+
+/** Opens every client's socket and says hello; resolves once each has its welcome (or failed). */
+async function connect({ wsUrl, concurrency }) {
+  let failures = 0;
+  let lastError = null;
+  const t0 = performance.now();
+  await runPool(clients.length, concurrency, async (i) => {
+    const c = clients[i];
+    if (c.token === null) {
+      failures++;
+      return;
+    }
+    try {
+      await connectOne(c, wsUrl, 30_000);
+    } catch (err) {
+      failures++;
+      lastError = err.message;
+    }
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  // Send order: member k of every chat, then member k+1 of every chat, …
+  const byChat = new Map();
+  for (const c of clients) {
+    if (!byChat.has(c.chatId)) byChat.set(c.chatId, []);
+    byChat.get(c.chatId).push(c);
+  }
+  const lists = [...byChat.values()];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  sendOrder = [];
+  for (let k = 0; k < longest; k++) for (const l of lists) if (k < l.length) sendOrder.push(l[k]);
+  return { n: clients.length, open: clients.filter((c) => c.open).length, seconds, failures, lastError };
+}
+
+const FILLER = 'Homework for tomorrow: exercises 12-15 on page 42, and read chapter 3';
+let clientSeq = 1_000_000;
+
+/**
+ * Sends `rate` messages a second for `seconds`, spread evenly over the clients (round robin in
+ * `sendOrder`) and over time (a tick every 5 ms sends what is due), then waits up to `drainMs`
+ * for the answers and deliveries of what was sent. Returns the step's counts and latencies.
+ */
+async function step({ id, rate, seconds, drainMs }) {
+  stepId = id;
+  acked = 0;
+  rejected = 0;
+  for (const k of Object.keys(rejectedCodes)) delete rejectedCodes[k];
+  for (const k of Object.keys(otherTypes)) delete otherTypes[k];
+  expected = 0;
+  received = 0;
+  ownCopies = 0;
+  stale = 0;
+  otherFrames = 0;
+  closedInStep = 0;
+  hist.fill(0);
+  histCount = 0;
+  histMax = 0;
+
+  const total = Math.round(rate * seconds);
+  const order = sendOrder;
+  let sent = 0;
+  let skipped = 0;
+  let cursor = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const prefix = `","text":"~t=`;
+  const stepPart = `;p=${id}; ${FILLER}"}`;
+  const cidPrefix = `,"clientId":"q${id}_`;
+  await new Promise((resolve) => {
+    const tick = () => {
+      const due = Math.min(total, Math.floor((rate * (performance.now() - t0)) / 1000));
+      while (sent < due) {
+        const c = order[cursor];
+        cursor = cursor + 1 === order.length ? 0 : cursor + 1;
+        sent++;
+        if (!c.open) {
+          skipped++;
+          continue;
+        }
+        c.ws.send(
+          '{"type":"message.send","chatId":' +
+            c.chatId +
+            cidPrefix +
+            c.p +
+            '_' +
+            clientSeq++ +
+            prefix +
+            nowMs().toFixed(3) +
+            ';s=' +
+            c.p +
+            stepPart,
+        );
+      }
+      if (sent >= total) resolve();
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+  const sendWall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  process.send({ ev: 'sending-done', stepId: id });
+  const attempted = sent - skipped;
+
+  const drainStart = performance.now();
+  while (performance.now() - drainStart < drainMs) {
+    if (acked + rejected >= attempted && received >= expected) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const drainSeconds = (performance.now() - drainStart) / 1000;
+  const cpuAll = process.cpuUsage(cpu0);
+  const round = (v) => (v === null ? null : Math.round(v * 100) / 100);
+  return {
+    id,
+    target: rate,
+    seconds: sendWall,
+    sent: attempted,
+    skipped,
+    acked,
+    rejected,
+    rejectedCodes: { ...rejectedCodes },
+    unanswered: Math.max(0, attempted - acked - rejected),
+    expected,
+    received,
+    lost: expected - received,
+    ownCopies,
+    stale,
+    otherFrames,
+    otherTypes: { ...otherTypes },
+    closedInStep,
+    closedTotal,
+    closeCodes: { ...closeCodes },
+    p50: round(quantile(0.5)),
+    p95: round(quantile(0.95)),
+    p99: round(quantile(0.99)),
+    max: round(histCount ? histMax : null),
+    latencySamples: histCount,
+    drainSeconds,
+    cpuPct: ((cpu.user + cpu.system) / 1000 / (sendWall * 1000)) * 100,
+    cpuPctWithDrain: ((cpuAll.user + cpuAll.system) / 1000 / ((performance.now() - t0) * 1)) * 100,
+  };
+}
+
+async function closeAll() {
+  for (const c of clients) {
+    c.open = false;
+    c.ws?.terminate();
+  }
+  return { closed: clients.length };
+}
+
+const commands = { login, connect, step, closeAll, cpu: async () => process.cpuUsage() };
+
+process.on('message', (m) => {
+  const fn = commands[m.cmd];
+  if (!fn) {
+    process.send({ ev: 'reply', reqId: m.reqId, error: `unknown command ${m.cmd}` });
+    return;
+  }
+  fn(m).then(
+    (result) => process.send({ ev: 'reply', reqId: m.reqId, result }),
+    (err) => process.send({ ev: 'reply', reqId: m.reqId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+  );
+});
+// The parent went away: nothing left to do.
+process.on('disconnect', () => process.exit(0));

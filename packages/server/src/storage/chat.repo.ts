@@ -1,0 +1,507 @@
+import { sql } from 'kysely';
+import type { MemberRole, Role } from '@parta/protocol';
+import type { Store } from './store.js';
+import type { ChatTable } from './schema.js';
+import type { Insertable } from 'kysely';
+import type { Actor } from '../domain/chat-access.js';
+import { MESSAGE_COLUMNS, type MessageRow } from './message.store.js';
+
+/** Queries over chats, members and messages (everything but the send hot path). */
+export function chatRepo(store: Store) {
+  const { db } = store;
+
+  async function messageRows(query: string, params: unknown[]): Promise<MessageRow[]> {
+    if (store.raw.dialect === 'sqlite') {
+      return store.raw.db.prepare(query.replace(/\$\d+/g, '?')).all(...params) as MessageRow[];
+    }
+    return (await store.raw.pool.query<MessageRow>(query, params)).rows;
+  }
+
+  return {
+    /** A chat with its members and their accounts. */
+    async chatWithMembers(chatId: number) {
+      const chat = await db.selectFrom('chats').selectAll().where('id', '=', chatId).executeTakeFirst();
+      if (!chat) return null;
+      const members = await db
+        .selectFrom('chatMembers')
+        .innerJoin('persons', 'persons.id', 'chatMembers.personId')
+        .select([
+          'chatMembers.personId',
+          'chatMembers.role',
+          'chatMembers.mutedUntil',
+          'chatMembers.readSeq',
+          'persons.accountId',
+        ])
+        .where('chatMembers.chatId', '=', chatId)
+        .execute();
+      return { chat, members };
+    },
+
+    /** Rules' view of persons: roles, classes taught, children. */
+    async actors(personIds: readonly number[]): Promise<Map<number, Actor>> {
+      const out = new Map<number, Actor>();
+      if (personIds.length === 0) return out;
+      const ids = [...new Set(personIds)];
+      const [roles, teaching, children] = await Promise.all([
+        db
+          .selectFrom('memberships')
+          .select(['personId', 'role', 'organizationId', 'classId'])
+          .where('personId', 'in', ids)
+          .where('endedAt', 'is', null)
+          .execute(),
+        db
+          .selectFrom('classTeachers')
+          .innerJoin('classes', 'classes.id', 'classTeachers.classId')
+          .select(['classTeachers.personId', 'classTeachers.classId', 'classes.organizationId'])
+          .where('classTeachers.personId', 'in', ids)
+          .execute(),
+        db
+          .selectFrom('guardianships')
+          .leftJoin('memberships', (j) =>
+            j
+              .onRef('memberships.personId', '=', 'guardianships.studentPersonId')
+              .on('memberships.role', '=', 'student')
+              .on('memberships.endedAt', 'is', null),
+          )
+          .select([
+            'guardianships.parentPersonId',
+            'guardianships.studentPersonId',
+            'memberships.classId',
+            'memberships.organizationId',
+          ])
+          .where('guardianships.parentPersonId', 'in', ids)
+          .execute(),
+      ]);
+      for (const id of ids) out.set(id, { personId: id, roles: [], teaching: [], children: [] });
+      for (const r of roles)
+        (out.get(r.personId)!.roles as Actor['roles'][number][]).push({
+          role: r.role as Role,
+          organizationId: r.organizationId,
+          classId: r.classId,
+        });
+      for (const t of teaching)
+        (out.get(t.personId)!.teaching as Actor['teaching'][number][]).push({
+          classId: t.classId,
+          organizationId: t.organizationId,
+        });
+      for (const c of children) {
+        (out.get(c.parentPersonId)!.children as Actor['children'][number][]).push({
+          personId: c.studentPersonId,
+          classId: c.classId,
+          organizationId: c.organizationId,
+        });
+      }
+      return out;
+    },
+
+    /** Full names of persons. */
+    async names(personIds: readonly number[]): Promise<Map<number, string>> {
+      if (personIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('persons')
+        .select(['id', 'lastName', 'firstName'])
+        .where('id', 'in', [...new Set(personIds)])
+        .execute();
+      return new Map(rows.map((r) => [r.id, `${r.lastName} ${r.firstName}`]));
+    },
+
+    /** Every chat membership of the given persons, with the chat. */
+    async membershipsOf(personIds: readonly number[]) {
+      if (personIds.length === 0) return [];
+      return db
+        .selectFrom('chatMembers')
+        .innerJoin('chats', 'chats.id', 'chatMembers.chatId')
+        .selectAll('chats')
+        .select(['chatMembers.personId', 'chatMembers.role', 'chatMembers.readSeq', 'chatMembers.mutedUntil'])
+        .where('chatMembers.personId', 'in', personIds)
+        .execute();
+    },
+
+    /** Member counts per chat. */
+    async memberCounts(chatIds: readonly number[]): Promise<Map<number, number>> {
+      if (chatIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('chatMembers')
+        .select(['chatId', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('chatId', 'in', chatIds)
+        .groupBy('chatId')
+        .execute();
+      return new Map(rows.map((r) => [r.chatId, Number(r.n)]));
+    },
+
+    /** Unread messages (from others, not deleted) and unread mentions per chat for one person. */
+    async unreadCounts(personId: number, chatIds: readonly number[]) {
+      const unread = new Map<number, number>();
+      const mentions = new Map<number, number>();
+      if (chatIds.length === 0) return { unread, mentions };
+      const u = await db
+        .selectFrom('messages')
+        .innerJoin('chatMembers', (j) =>
+          j.onRef('chatMembers.chatId', '=', 'messages.chatId').on('chatMembers.personId', '=', personId),
+        )
+        .select(['messages.chatId', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('messages.chatId', 'in', chatIds)
+        .whereRef('messages.seq', '>', 'chatMembers.readSeq')
+        .where('messages.senderPersonId', '!=', personId)
+        .where('messages.deletedAt', 'is', null)
+        .groupBy('messages.chatId')
+        .execute();
+      for (const r of u) unread.set(r.chatId, Number(r.n));
+      const m = await db
+        .selectFrom('messages')
+        .innerJoin('chatMembers', (j) =>
+          j.onRef('chatMembers.chatId', '=', 'messages.chatId').on('chatMembers.personId', '=', personId),
+        )
+        .leftJoin('mentions', (j) =>
+          j
+            .onRef('mentions.chatId', '=', 'messages.chatId')
+            .onRef('mentions.seq', '=', 'messages.seq')
+            .on('mentions.personId', '=', personId),
+        )
+        .select(['messages.chatId', (eb) => eb.fn.countAll<number>().as('n')])
+        .where('messages.chatId', 'in', chatIds)
+        .whereRef('messages.seq', '>', 'chatMembers.readSeq')
+        .where('messages.senderPersonId', '!=', personId)
+        .where('messages.deletedAt', 'is', null)
+        .where((eb) => eb.or([eb('messages.mentionAll', '=', 1), eb('mentions.personId', 'is not', null)]))
+        .groupBy('messages.chatId')
+        .execute();
+      for (const r of m) mentions.set(r.chatId, Number(r.n));
+      return { unread, mentions };
+    },
+
+    /** The newest message of each chat. */
+    async lastMessages(chatIds: readonly number[]): Promise<Map<number, MessageRow>> {
+      if (chatIds.length === 0) return new Map();
+      const placeholders = chatIds.map((_, i) => `$${i + 1}`).join(',');
+      const rows = await messageRows(
+        `select ${MESSAGE_COLUMNS} from messages m where m.chat_id in (${placeholders}) and m.seq = (select last_seq from chats c where c.id = m.chat_id)`,
+        [...chatIds],
+      );
+      return new Map(rows.map((r) => [r.chatId, r]));
+    },
+
+    /** A page of messages by position. */
+    async messagePage(chatId: number, opts: { before?: number; after?: number; limit: number }): Promise<MessageRow[]> {
+      if (opts.after !== undefined) {
+        return messageRows(`select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and seq > $2 order by seq limit $3`, [
+          chatId,
+          opts.after,
+          opts.limit,
+        ]);
+      }
+      const rows = await messageRows(
+        `select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and seq < $2 order by seq desc limit $3`,
+        [chatId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit],
+      );
+      return rows.reverse();
+    },
+
+    /** Messages created or changed after a version, in version order. */
+    async changesSince(chatId: number, version: number, limit: number): Promise<MessageRow[]> {
+      return messageRows(
+        `select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and version > $2 order by version limit $3`,
+        [chatId, version, limit],
+      );
+    },
+
+    /** One message by position. */
+    async message(chatId: number, seq: number): Promise<MessageRow | undefined> {
+      const rows = await messageRows(`select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and seq = $2`, [chatId, seq]);
+      return rows[0];
+    },
+
+    /** One message by id. */
+    async messageById(id: number): Promise<MessageRow | undefined> {
+      const rows = await messageRows(`select ${MESSAGE_COLUMNS} from messages where id = $1`, [id]);
+      return rows[0];
+    },
+
+    /** Messages by id, in the given order. */
+    async messagesByIds(ids: readonly number[]): Promise<MessageRow[]> {
+      if (ids.length === 0) return [];
+      const rows = await messageRows(
+        `select ${MESSAGE_COLUMNS} from messages where id in (${ids.map((_, i) => `$${i + 1}`).join(',')})`,
+        [...ids],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+    },
+
+    /**
+     * Changes a message under a new chat version, in one transaction: `change` gets the current row
+     * and returns the columns to set (or null to change nothing).
+     */
+    async changeMessage(
+      chatId: number,
+      seq: number,
+      change: (
+        row: MessageRow,
+      ) => Partial<
+        Pick<MessageRow, 'text' | 'reactions' | 'pinned' | 'editedAt' | 'deletedAt' | 'mentions' | 'mentionAll'>
+      > | null,
+      editHistory?: { text: string; at: number },
+    ): Promise<MessageRow | null> {
+      return db.transaction().execute(async (trx) => {
+        const row = await trx
+          .selectFrom('messages')
+          .selectAll()
+          .where('chatId', '=', chatId)
+          .where('seq', '=', seq)
+          .$if(store.dialect === 'postgres', (q) => q.forUpdate())
+          .executeTakeFirst();
+        if (!row) return null;
+        const set = change(row);
+        if (!set) return row;
+        const bumped = await trx
+          .updateTable('chats')
+          .set((eb) => ({ lastVersion: eb('lastVersion', '+', 1) }))
+          .where('id', '=', chatId)
+          .returning('lastVersion')
+          .executeTakeFirstOrThrow();
+        if (editHistory)
+          await trx
+            .insertInto('messageEdits')
+            .values({ messageId: row.id, text: editHistory.text, editedAt: editHistory.at })
+            .execute();
+        return trx
+          .updateTable('messages')
+          .set({ ...set, version: bumped.lastVersion })
+          .where('id', '=', row.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      });
+    },
+
+    /** Earlier texts of a message. */
+    async edits(messageId: number) {
+      return db
+        .selectFrom('messageEdits')
+        .select(['text', 'editedAt'])
+        .where('messageId', '=', messageId)
+        .orderBy('editedAt')
+        .execute();
+    },
+
+    /** Creates a chat with its first members; returns its id. */
+    async createChat(
+      values: Insertable<ChatTable>,
+      members: { personId: number; role: MemberRole; viaRoster: boolean }[],
+      now: number,
+    ) {
+      return db.transaction().execute(async (trx) => {
+        const chat = await trx.insertInto('chats').values(values).returning('id').executeTakeFirstOrThrow();
+        const unique = new Map(members.map((m) => [m.personId, m]));
+        if (unique.size) {
+          await trx
+            .insertInto('chatMembers')
+            .values(
+              [...unique.values()].map((m) => ({
+                chatId: chat.id,
+                personId: m.personId,
+                role: m.role,
+                joinedAt: now,
+                mutedUntil: null,
+                viaRoster: m.viaRoster ? 1 : 0,
+              })),
+            )
+            .execute();
+        }
+        return chat.id;
+      });
+    },
+
+    /** A chat by its unique key (direct pair or roster chat). */
+    async chatByKey(key: string) {
+      return db.selectFrom('chats').select('id').where('uniqueKey', '=', key).executeTakeFirst();
+    },
+
+    /** Adds members that are not members yet; returns the added person ids. */
+    async addMembers(
+      chatId: number,
+      members: { personId: number; role: MemberRole; viaRoster: boolean }[],
+      now: number,
+    ): Promise<number[]> {
+      if (members.length === 0) return [];
+      const existing = await db
+        .selectFrom('chatMembers')
+        .select('personId')
+        .where('chatId', '=', chatId)
+        .where(
+          'personId',
+          'in',
+          members.map((m) => m.personId),
+        )
+        .execute();
+      const have = new Set(existing.map((e) => e.personId));
+      const fresh = [...new Map(members.filter((m) => !have.has(m.personId)).map((m) => [m.personId, m])).values()];
+      if (fresh.length === 0) return [];
+      for (let i = 0; i < fresh.length; i += 500) {
+        await db
+          .insertInto('chatMembers')
+          .values(
+            fresh.slice(i, i + 500).map((m) => ({
+              chatId,
+              personId: m.personId,
+              role: m.role,
+              joinedAt: now,
+              mutedUntil: null,
+              viaRoster: m.viaRoster ? 1 : 0,
+            })),
+          )
+          .execute();
+      }
+      return fresh.map((m) => m.personId);
+    },
+
+    /** Removes members; returns how many were removed. */
+    async removeMembers(chatId: number, personIds: readonly number[]): Promise<number> {
+      if (personIds.length === 0) return 0;
+      const r = await db
+        .deleteFrom('chatMembers')
+        .where('chatId', '=', chatId)
+        .where('personId', 'in', personIds)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+
+    /** Roster-managed members of a chat. */
+    async rosterMembers(chatId: number): Promise<number[]> {
+      const rows = await db
+        .selectFrom('chatMembers')
+        .select('personId')
+        .where('chatId', '=', chatId)
+        .where('viaRoster', '=', 1)
+        .execute();
+      return rows.map((r) => r.personId);
+    },
+
+    /** Changes a member's role or mute. */
+    async updateMember(chatId: number, personId: number, set: { role?: MemberRole; mutedUntil?: number | null }) {
+      const r = await db
+        .updateTable('chatMembers')
+        .set(set)
+        .where('chatId', '=', chatId)
+        .where('personId', '=', personId)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    },
+
+    /** Moves a read position forward (never back); returns the position now stored. */
+    async markRead(chatId: number, personId: number, seq: number): Promise<number | null> {
+      const r = await db
+        .updateTable('chatMembers')
+        .set({ readSeq: sql<number>`case when read_seq < ${seq} then ${seq} else read_seq end` })
+        .where('chatId', '=', chatId)
+        .where('personId', '=', personId)
+        .returning('readSeq')
+        .executeTakeFirst();
+      return r?.readSeq ?? null;
+    },
+
+    /** Read positions of all members. */
+    async readPositions(chatId: number) {
+      return db.selectFrom('chatMembers').select(['personId', 'readSeq']).where('chatId', '=', chatId).execute();
+    },
+
+    /** Members with names. */
+    async members(chatId: number) {
+      return db
+        .selectFrom('chatMembers')
+        .innerJoin('persons', 'persons.id', 'chatMembers.personId')
+        .select([
+          'chatMembers.personId',
+          'persons.lastName',
+          'persons.firstName',
+          'chatMembers.role',
+          'chatMembers.readSeq',
+          'chatMembers.mutedUntil',
+        ])
+        .where('chatMembers.chatId', '=', chatId)
+        .orderBy('persons.lastName')
+        .orderBy('persons.firstName')
+        .execute();
+    },
+
+    /** True when the two persons share at least one chat. */
+    async shareAChat(a: readonly number[], b: number): Promise<boolean> {
+      if (a.length === 0) return false;
+      const row = await db
+        .selectFrom('chatMembers as x')
+        .innerJoin('chatMembers as y', 'y.chatId', 'x.chatId')
+        .select('x.chatId')
+        .where('x.personId', 'in', a)
+        .where('y.personId', '=', b)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
+
+    /** Files a report. */
+    async insertReport(r: {
+      organizationId: number;
+      chatId: number;
+      messageId: number;
+      reporterPersonId: number;
+      reason: string;
+      createdAt: number;
+    }) {
+      return (
+        await db
+          .insertInto('reports')
+          .values({ ...r, resolvedAt: null, resolvedByPersonId: null, resolution: null })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    },
+
+    /** Open (or all) reports of an organization, newest first. */
+    async reports(organizationId: number, includeResolved: boolean) {
+      return db
+        .selectFrom('reports')
+        .selectAll()
+        .where('organizationId', '=', organizationId)
+        .$if(!includeResolved, (q) => q.where('resolvedAt', 'is', null))
+        .orderBy('id', 'desc')
+        .limit(200)
+        .execute();
+    },
+
+    /** One report. */
+    async report(id: number) {
+      return db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    /** Marks a report resolved. */
+    async resolveReport(id: number, by: number, resolution: string, at: number) {
+      await db.updateTable('reports').set({ resolvedAt: at, resolvedByPersonId: by, resolution }).where('id', '=', id).execute();
+    },
+
+    /** Last time any session of the account was seen. */
+    async lastSeen(accountIds: readonly number[]): Promise<Map<number, number>> {
+      if (accountIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('sessions')
+        .select(['accountId', (eb) => eb.fn.max<number>('lastSeenAt').as('t')])
+        .where('accountId', 'in', accountIds)
+        .groupBy('accountId')
+        .execute();
+      return new Map(rows.map((r) => [r.accountId, Number(r.t)]));
+    },
+
+    /** Accounts of persons. */
+    async accountsOf(personIds: readonly number[]): Promise<Map<number, number>> {
+      if (personIds.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('persons')
+        .select(['id', 'accountId'])
+        .where('id', 'in', personIds)
+        .where('accountId', 'is not', null)
+        .execute();
+      return new Map(rows.map((r) => [r.id, r.accountId!]));
+    },
+  };
+}
+
+/** Queries over chats. */
+export type ChatRepo = ReturnType<typeof chatRepo>;
