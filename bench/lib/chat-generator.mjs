@@ -232,6 +232,7 @@ async function login({ baseUrl, from, to, membersPerChat, concurrency }) {
   let failures = 0;
   let lastError = null;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await runPool(clients.length, concurrency, async (i) => {
     const c = clients[i];
     for (let attempt = 0; attempt < 3 && c.token === null; attempt++) {
@@ -245,9 +246,10 @@ async function login({ baseUrl, from, to, membersPerChat, concurrency }) {
     }
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   agent.destroy();
   const missing = clients.filter((c) => c.token === null).length;
-  return { n: clients.length, seconds, failures, missing, lastError };
+  return { n: clients.length, seconds, failures, missing, lastError, cpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100 };
 }
 
 function connectOne(c, wsUrl, timeoutMs) {
@@ -304,6 +306,7 @@ async function connect({ wsUrl, concurrency }) {
   let failures = 0;
   let lastError = null;
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await runPool(clients.length, concurrency, async (i) => {
     const c = clients[i];
     if (c.token === null) {
@@ -318,6 +321,8 @@ async function connect({ wsUrl, concurrency }) {
     }
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuPct = ((cpu.user + cpu.system) / 1e6 / seconds) * 100;
   // Send order: member k of every chat, then member k+1 of every chat, …
   const byChat = new Map();
   for (const c of clients) {
@@ -328,7 +333,7 @@ async function connect({ wsUrl, concurrency }) {
   const longest = Math.max(0, ...lists.map((l) => l.length));
   sendOrder = [];
   for (let k = 0; k < longest; k++) for (const l of lists) if (k < l.length) sendOrder.push(l[k]);
-  return { n: clients.length, open: clients.filter((c) => c.open).length, seconds, failures, lastError };
+  return { n: clients.length, open: clients.filter((c) => c.open).length, seconds, failures, lastError, cpuPct };
 }
 
 const FILLER = 'Homework for tomorrow: exercises 12-15 on page 42, and read chapter 3';
@@ -457,7 +462,8 @@ process.on('message', (m) => {
   }
   fn(m).then(
     (result) => process.send({ ev: 'reply', reqId: m.reqId, result }),
-    (err) => process.send({ ev: 'reply', reqId: m.reqId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
+    (err) =>
+      process.send({ ev: 'reply', reqId: m.reqId, error: err instanceof Error ? (err.stack ?? err.message) : String(err) }),
   );
 });
 // The parent went away: nothing left to do.

@@ -315,6 +315,8 @@ export type Readers = z.infer<typeof Readers>;
 export const MessageEdit = z.object({ text: z.string(), editedAt: Timestamp });
 /** `GET /api/v1/chats/:id/messages/:seq/history`. */
 export const EditHistory = z.object({ edits: z.array(MessageEdit) });
+/** `GET /api/v1/chats/:id/messages/:seq/history`. */
+export type EditHistory = z.infer<typeof EditHistory>;
 
 /** `GET /api/v1/search?q=`. */
 export const SearchQuery = z
@@ -352,6 +354,8 @@ export type Report = z.infer<typeof Report>;
 
 /** `GET /api/v1/organizations/:id/reports`. */
 export const ReportList = z.object({ reports: z.array(Report) });
+/** `GET /api/v1/organizations/:id/reports`. */
+export type ReportList = z.infer<typeof ReportList>;
 
 /** `POST /api/v1/reports/:id/resolve`. */
 export const ResolveReportRequest = z

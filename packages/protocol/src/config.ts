@@ -29,6 +29,8 @@ export const ServerEnv = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   /** Public base URL printed at start and used in links. */
   PARTA_PUBLIC_URL: z.string().url().optional(),
+  /** Messages per second one account may send, sustained (bursts of three times that pass). */
+  PARTA_SEND_RATE_PER_SEC: z.coerce.number().int().min(1).max(1_000_000).default(20),
   /** Sign-ins per minute allowed from one address. */
   PARTA_LOGIN_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });

@@ -13,8 +13,23 @@ import {
   type PeopleQuery,
   SessionList,
   API_PREFIX,
+  ChatList,
+  ChatMemberList,
+  ChatSummary,
+  type CreateChatRequest,
+  EditHistory,
+  Message,
+  MessagePage,
+  type MessagePageQuery,
+  Readers,
+  ReportList,
+  SearchResults,
+  type SearchQuery,
+  SendAck,
+  type SendMessage,
+  type UpdateMemberRequest,
 } from '@parta/protocol';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { PartaError } from './errors.js';
 import { Realtime, type WebSocketCtor } from './realtime.js';
 
@@ -149,6 +164,116 @@ export class PartaClient {
   /** Students and teachers of a class. */
   classMembers(classId: number) {
     return this.request('GET', `${API_PREFIX}/classes/${classId}/members`, ClassMembers);
+  }
+
+  /** The caller's chats, most recently active first. */
+  chats() {
+    return this.request('GET', `${API_PREFIX}/chats`, ChatList);
+  }
+
+  /** One chat. */
+  chat(chatId: number) {
+    return this.request('GET', `${API_PREFIX}/chats/${chatId}`, ChatSummary);
+  }
+
+  /** Creates a group chat or channel. */
+  createChat(body: Partial<CreateChatRequest> & Pick<CreateChatRequest, 'kind' | 'organizationId' | 'title'>) {
+    return this.request('POST', `${API_PREFIX}/chats`, ChatSummary, { body });
+  }
+
+  /** Opens (or finds) the direct chat with a person. */
+  openDirect(personId: number) {
+    return this.request('POST', `${API_PREFIX}/chats/direct`, ChatSummary, { body: { personId } });
+  }
+
+  /** Members of a chat. */
+  members(chatId: number) {
+    return this.request('GET', `${API_PREFIX}/chats/${chatId}/members`, ChatMemberList);
+  }
+
+  /** Adds persons to a chat. */
+  addMembers(chatId: number, personIds: number[]) {
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/members`, z.object({ added: z.array(z.number()) }), { body: { personIds } });
+  }
+
+  /** Removes a member (or leaves, with one's own person id). */
+  removeMember(chatId: number, personId: number) {
+    return this.request('DELETE', `${API_PREFIX}/chats/${chatId}/members/${personId}`, z.object({ ok: z.literal(true) }));
+  }
+
+  /** Changes a member's role or mute. */
+  updateMember(chatId: number, personId: number, body: UpdateMemberRequest) {
+    return this.request('PATCH', `${API_PREFIX}/chats/${chatId}/members/${personId}`, z.object({ ok: z.literal(true) }), { body });
+  }
+
+  /** A page of a chat's messages. */
+  messages(chatId: number, query: Partial<MessagePageQuery> = {}) {
+    return this.request('GET', `${API_PREFIX}/chats/${chatId}/messages`, MessagePage, { query });
+  }
+
+  /** Sends over HTTP (the WebSocket's `Realtime.send` is the fast path). */
+  sendMessage(chatId: number, body: Partial<SendMessage> & Pick<SendMessage, 'clientId' | 'text'>) {
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/messages`, SendAck, { body });
+  }
+
+  /** Edits one's own message. */
+  editMessage(chatId: number, seq: number, text: string) {
+    return this.request('PATCH', `${API_PREFIX}/chats/${chatId}/messages/${seq}`, Message, { body: { text } });
+  }
+
+  /** Deletes a message for everyone. */
+  deleteMessage(chatId: number, seq: number) {
+    return this.request('DELETE', `${API_PREFIX}/chats/${chatId}/messages/${seq}`, Message);
+  }
+
+  /** Adds a reaction. */
+  react(chatId: number, seq: number, emoji: string) {
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/messages/${seq}/reactions`, Message, { body: { emoji } });
+  }
+
+  /** Removes one's reaction. */
+  unreact(chatId: number, seq: number, emoji: string) {
+    return this.request('DELETE', `${API_PREFIX}/chats/${chatId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`, Message);
+  }
+
+  /** Pins or unpins a message. */
+  pin(chatId: number, seq: number, on = true) {
+    return this.request(on ? 'PUT' : 'DELETE', `${API_PREFIX}/chats/${chatId}/messages/${seq}/pin`, Message);
+  }
+
+  /** Who has read a message, and who has not. */
+  readers(chatId: number, seq: number) {
+    return this.request('GET', `${API_PREFIX}/chats/${chatId}/messages/${seq}/readers`, Readers);
+  }
+
+  /** Earlier texts of an edited message (moderators). */
+  editHistory(chatId: number, seq: number) {
+    return this.request('GET', `${API_PREFIX}/chats/${chatId}/messages/${seq}/history`, EditHistory);
+  }
+
+  /** Reports a message to the school's moderators. */
+  report(chatId: number, seq: number, reason: string) {
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/messages/${seq}/report`, z.object({ reportId: z.number() }), { body: { reason } });
+  }
+
+  /** Moves the read position. */
+  markRead(chatId: number, seq: number) {
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/read`, z.object({ readSeq: z.number() }), { body: { seq } });
+  }
+
+  /** The school's moderation queue. */
+  reports(organizationId: number, all = false) {
+    return this.request('GET', `${API_PREFIX}/organizations/${organizationId}/reports`, ReportList, { query: all ? { all: '1' } : {} });
+  }
+
+  /** Resolves a report. */
+  resolveReport(reportId: number, action: 'deleted' | 'dismissed' | 'muted' | 'removed') {
+    return this.request('POST', `${API_PREFIX}/reports/${reportId}/resolve`, z.object({ ok: z.literal(true) }), { body: { action } });
+  }
+
+  /** Full-text search over the caller's chats. */
+  search(query: Partial<SearchQuery> & Pick<SearchQuery, 'q'>) {
+    return this.request('GET', `${API_PREFIX}/search`, SearchResults, { query });
   }
 
   /** Opens the realtime connection (authenticates with the current token, reconnects by itself). */

@@ -1,4 +1,4 @@
-import { FEATURE_LEVEL, ServerFrame, WS_CLOSE, type ClientFrame } from '@parta/protocol';
+import { FEATURE_LEVEL, ServerFrame, WS_CLOSE, type ClientFrame, type Message, type SendAck, type SendMessage } from '@parta/protocol';
 import { Emitter } from './emitter.js';
 import { PartaError } from './errors.js';
 
@@ -26,7 +26,27 @@ export type RealtimeEvents = {
   serverError: [PartaError];
   /** The socket closed; `reconnecting` tells whether the SDK will retry. */
   disconnected: [{ code: number; reason: string; reconnecting: boolean }];
+  /** A message arrived (live or by catch-up); each (chat, seq) is emitted once. */
+  message: [Message];
+  /** A message changed (edit, delete, reaction, pin); emitted once per version. */
+  messageUpdated: [Message];
+  /** A chat finished catching up. */
+  synced: [{ chatId: number; throughVersion: number; hasMore: boolean }];
 };
+
+/** A send waiting for its acknowledgement. */
+interface PendingSend {
+  frame: ClientFrame & { type: 'message.send' };
+  resolve: (ack: SendAck) => void;
+  reject: (err: PartaError) => void;
+}
+
+/** A random client id for idempotent sends. */
+export function newClientId(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
 
 /** Close codes after which reconnecting cannot help. */
 const FINAL_CLOSE_CODES: ReadonlySet<number> = new Set([WS_CLOSE.unauthenticated, WS_CLOSE.sessionRevoked]);
@@ -42,6 +62,11 @@ export class Realtime extends Emitter<RealtimeEvents> {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private readonly pending = new Map<string, (serverTime: number) => void>();
   private nonce = 0;
+  private readonly sends = new Map<string, PendingSend>();
+  /** Highest log version seen per chat: the catch-up position after a reconnect. */
+  readonly versions = new Map<number, number>();
+  /** Highest version seen per message id, so that nothing is emitted twice. */
+  private readonly seenVersions = new Map<number, number>();
 
   constructor(
     private readonly url: string,
@@ -106,7 +131,29 @@ export class Realtime extends Emitter<RealtimeEvents> {
     if (frame.type === 'session.welcome') {
       this.authenticated = true;
       this.attempt = 0;
+      if (this.versions.size) {
+        this.sendFrame({ type: 'chat.sync', positions: [...this.versions].map(([chatId, version]) => ({ chatId, version })) });
+      }
+      // Sends written while offline (or not yet acknowledged) go out again; the server stores each once.
+      for (const p of this.sends.values()) this.sendFrame(p.frame);
       this.emit('welcome', frame);
+    } else if (frame.type === 'message.new' || frame.type === 'message.updated') {
+      this.handleMessage(frame.message);
+    } else if (frame.type === 'chat.synced') {
+      this.bump(frame.chatId, frame.throughVersion);
+      this.emit('synced', { chatId: frame.chatId, throughVersion: frame.throughVersion, hasMore: frame.hasMore });
+      if (frame.hasMore && this.ws?.readyState === 1) {
+        this.sendFrame({ type: 'chat.sync', positions: [{ chatId: frame.chatId, version: frame.throughVersion }] });
+      }
+    } else if (frame.type === 'message.ack') {
+      const p = this.sends.get(frame.clientId);
+      this.sends.delete(frame.clientId);
+      const { type: _t, ...ack } = frame;
+      p?.resolve(ack);
+    } else if (frame.type === 'message.rejected') {
+      const p = this.sends.get(frame.clientId);
+      this.sends.delete(frame.clientId);
+      p?.reject(new PartaError(frame.code, frame.message, 0, frame.retryAfterMs !== undefined ? { retryAfterMs: frame.retryAfterMs } : undefined));
     } else if (frame.type === 'session.pong' && frame.nonce !== undefined) {
       this.pending.get(frame.nonce)?.(frame.serverTime);
       this.pending.delete(frame.nonce);
@@ -114,6 +161,53 @@ export class Realtime extends Emitter<RealtimeEvents> {
       this.emit('serverError', new PartaError(frame.code, frame.message, 0, frame.details));
     }
     this.emit('frame', frame);
+  }
+
+  private bump(chatId: number, version: number): void {
+    if ((this.versions.get(chatId) ?? 0) < version) this.versions.set(chatId, version);
+  }
+
+  /** Emits each message once when first seen, then once per newer version. */
+  private handleMessage(m: Message): void {
+    this.bump(m.chatId, m.version);
+    const known = this.seenVersions.get(m.id);
+    if (known !== undefined && known >= m.version) return;
+    this.seenVersions.set(m.id, m.version);
+    this.emit(known === undefined ? 'message' : 'messageUpdated', m);
+  }
+
+  /**
+   * Starts following a chat from a version (0 = from the beginning): after every (re)connect the
+   * SDK asks for what changed since the highest version seen.
+   */
+  follow(chatId: number, version = 0): void {
+    if (!this.versions.has(chatId)) this.versions.set(chatId, version);
+    if (this.authenticated) this.sendFrame({ type: 'chat.sync', positions: [{ chatId, version: this.versions.get(chatId)! }] });
+  }
+
+  /**
+   * Sends a message; resolves with the acknowledgement after the server committed it. While the
+   * connection is down the send waits and goes out on reconnect, stored once whatever happens.
+   */
+  send(chatId: number, msg: Omit<SendMessage, 'clientId' | 'mentions' | 'mentionAll' | 'mustAcknowledge'> & Partial<SendMessage>): Promise<SendAck> {
+    const frame = {
+      type: 'message.send' as const,
+      chatId,
+      ...msg,
+      clientId: msg.clientId ?? newClientId(),
+      mentions: msg.mentions ?? [],
+      mentionAll: msg.mentionAll ?? false,
+      mustAcknowledge: msg.mustAcknowledge ?? false,
+    };
+    return new Promise((resolve, reject) => {
+      this.sends.set(frame.clientId, { frame, resolve, reject });
+      if (this.authenticated && this.ws?.readyState === 1) this.sendFrame(frame);
+    });
+  }
+
+  /** Sends still waiting for an acknowledgement. */
+  get unacknowledged(): number {
+    return this.sends.size;
   }
 
   /** Sends a frame as is. Throws when the socket is not open. */

@@ -14,6 +14,15 @@ import { API_PREFIX, type ErrorBody, type HealthResponse, type ServerEnv, status
 import { AppError } from './domain/errors.js';
 import { authService, type Authenticated } from './domain/auth.service.js';
 import { directoryService } from './domain/directory.service.js';
+import { ChatCache } from './domain/chat-cache.js';
+import { chatService } from './domain/chat.service.js';
+import { Delivery, type Sender } from './domain/delivery.js';
+import { RateLimiter } from './domain/rate-limit.js';
+import { searchService } from './domain/search.service.js';
+import { chatRepo } from './storage/chat.repo.js';
+import { messageCommitter } from './storage/message.store.js';
+import { searchRepo } from './storage/search.repo.js';
+import { chatRoutes } from './transport/http/chat.routes.js';
 import { createDomainEvents } from './domain/events.js';
 import { directoryRepo } from './storage/directory.repo.js';
 import { sessionRepo } from './storage/session.repo.js';
@@ -35,6 +44,8 @@ export interface AppDeps {
 export interface Parta {
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
+  /** The search index, drained by `close` (tests drain it to search at once). */
+  readonly search: { drain(): Promise<void> };
   /** Starts listening; resolves to the bound address, e.g. `http://127.0.0.1:8080`. */
   listen(): Promise<string>;
   /** Stops accepting, drains sockets and requests. The store stays open: its owner closes it. */
@@ -169,21 +180,54 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     reply.header('content-type', metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+  const chatsRepo = chatRepo(store);
+  const dirRepo = directoryRepo(store);
+  const loadSender = async (accountId: number): Promise<Sender> => {
+    const persons = await dirRepo.personsOfAccount(accountId);
+    const personIds = persons.map((p) => p.id);
+    return { accountId, personIds, actors: await chatsRepo.actors(personIds) };
+  };
+  const gateway = createGateway({
+    server: app.server,
+    path: `${API_PREFIX}/ws`,
+    auth,
+    events,
+    metrics,
+    log,
+    loadSender,
+    touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
+  });
+  const search = searchService({ repo: searchRepo(store), log });
+  const cache = new ChatCache(chatsRepo);
+  const delivery = new Delivery({
+    committer: messageCommitter(store),
+    cache,
+    repo: chatsRepo,
+    outbox: gateway.outbox,
+    limiter: new RateLimiter(env.PARTA_SEND_RATE_PER_SEC, env.PARTA_SEND_RATE_PER_SEC * 3),
+    log,
+    onStored: (items) => search.index(items),
+  });
+  const chats = chatService({ repo: chatsRepo, cache, delivery, outbox: gateway.outbox, onChanged: (items) => search.index(items) });
+  gateway.attach(chats, delivery);
+
   authRoutes(app, authenticate, auth, env.PARTA_LOGIN_RATE_PER_MIN);
   directoryRoutes(app, authenticate, directory, sessions);
+  chatRoutes(app, authenticate, chats, search, (who) => loadSender(who.accountId));
 
   await app.ready();
-  const gateway = createGateway({ server: app.server, path: `${API_PREFIX}/ws`, auth, events, metrics, log });
 
   return {
     app,
     gateway,
+    search,
     async listen() {
       return app.listen({ port: env.PORT, host: env.HOST });
     },
     async close() {
       await gateway.close();
       await app.close();
+      await search.drain();
     },
   };
 }

@@ -489,6 +489,21 @@ export function chatRepo(store: Store) {
       return new Map(rows.map((r) => [r.accountId, Number(r.t)]));
     },
 
+    /** Students of classes of an organization; `missing` lists class ids not of that organization. */
+    async studentsOfClasses(organizationId: number, classIds: readonly number[]) {
+      if (classIds.length === 0) return { students: [] as number[], missing: [] as number[] };
+      const classes = await db.selectFrom('classes').select('id').where('id', 'in', classIds).where('organizationId', '=', organizationId).execute();
+      const found = new Set(classes.map((c) => c.id));
+      const students = await db
+        .selectFrom('memberships')
+        .select('personId')
+        .where('classId', 'in', classIds)
+        .where('role', '=', 'student')
+        .where('endedAt', 'is', null)
+        .execute();
+      return { students: students.map((s) => s.personId), missing: classIds.filter((c) => !found.has(c)) };
+    },
+
     /** Accounts of persons. */
     async accountsOf(personIds: readonly number[]): Promise<Map<number, number>> {
       if (personIds.length === 0) return new Map();

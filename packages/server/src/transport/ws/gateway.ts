@@ -12,7 +12,12 @@ import {
   WS_CLOSE,
 } from '@parta/protocol';
 import type { AuthService, Authenticated } from '../../domain/auth.service.js';
+import type { ChatService } from '../../domain/chat.service.js';
+import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { DomainEvents } from '../../domain/events.js';
+import type { Outbox, OutFrame } from '../../domain/outbox.js';
+import { AppError } from '../../domain/errors.js';
+import { toMessage } from '../../storage/message.store.js';
 import type { Metrics } from '../metrics.js';
 import { issuesOf } from '../http/errors.js';
 
@@ -20,12 +25,44 @@ import { issuesOf } from '../http/errors.js';
 const HELLO_TIMEOUT_MS = 10_000;
 /** Interval of protocol-level pings; a socket that misses one is closed. */
 const HEARTBEAT_MS = 30_000;
+/** A socket with more than this waiting to be written reads too slowly: it is closed and must resync. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/** Typing notices are passed on at most this often per socket and chat. */
+const TYPING_EVERY_MS = 2_000;
 
 interface Connection {
   ws: WebSocket;
+  socket: Duplex & { cork(): void; uncork(): void; writableLength: number; destroyed: boolean };
   auth: Authenticated | null;
+  sender: Sender | null;
   alive: boolean;
   helloTimer: NodeJS.Timeout | null;
+  corked: boolean;
+  overflowed: boolean;
+  /** Chats being caught up: live frames wait here until the catch-up is written. */
+  syncing: Map<number, OutFrame[]> | null;
+  lastTyping: Map<number, number> | null;
+}
+
+/** Encodes a server text frame once (unmasked, FIN, opcode 1), to be written to many sockets. */
+function encodeTextFrame(json: string): Buffer {
+  const payload = Buffer.from(json);
+  const n = payload.length;
+  const headerLength = n < 126 ? 2 : n < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + n);
+  frame[0] = 0x81;
+  if (n < 126) {
+    frame[1] = n;
+  } else if (n < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(n, 6);
+  }
+  payload.copy(frame, headerLength);
+  return frame;
 }
 
 /** The WebSocket endpoint `/api/v1/ws`: one socket per client, authenticated by its first frame. */
@@ -36,8 +73,16 @@ export function createGateway(deps: {
   events: DomainEvents;
   metrics: Metrics;
   log: Logger;
+  /** Loads who an account speaks as (its persons and their roles). */
+  loadSender: (accountId: number) => Promise<Sender>;
+  /** Records the moment an account's last socket closed (for "last seen"). */
+  touchSession: (sessionId: number) => Promise<void>;
 }) {
   const { auth, metrics, log } = deps;
+  let chats: ChatService | null = null;
+  let delivery: Delivery | null = null;
+  const byAccount = new Map<number, Set<Connection>>();
+  const corked: Connection[] = [];
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false });
   const bySession = new Map<number, Set<Connection>>();
   const all = new Set<Connection>();
@@ -66,6 +111,12 @@ export function createGateway(deps: {
       conn.ws.close(WS_CLOSE.unauthenticated, 'unauthenticated');
       return;
     }
+    const sender = await deps.loadSender(who.accountId);
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.sender = sender;
+    let acc = byAccount.get(who.accountId);
+    if (!acc) byAccount.set(who.accountId, (acc = new Set()));
+    acc.add(conn);
     if (conn.helloTimer) clearTimeout(conn.helloTimer);
     conn.helloTimer = null;
     conn.auth = who;
@@ -116,13 +167,160 @@ export function createGateway(deps: {
       conn.ws.close(WS_CLOSE.unauthenticated, 'send session.hello first');
       return;
     }
-    if (frame.type === 'session.ping') {
-      send(conn, { type: 'session.pong', ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}), serverTime: Date.now() });
+    switch (frame.type) {
+      case 'session.ping':
+        send(conn, { type: 'session.pong', ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}), serverTime: Date.now() });
+        return;
+      case 'message.send': {
+        const { type: _t, chatId, ...msg } = frame;
+        delivery!.submit(conn.sender!, chatId, msg, (outcome) => {
+          if (outcome.ok) {
+            writeFrame(conn, { json: JSON.stringify({ type: 'message.ack', ...outcome.ack }), chatId: 0, version: 0 });
+          } else {
+            writeFrame(conn, {
+              json: JSON.stringify({
+                type: 'message.rejected',
+                clientId: msg.clientId,
+                chatId,
+                code: outcome.code,
+                message: outcome.message,
+                ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+              }),
+              chatId: 0,
+              version: 0,
+            });
+          }
+        });
+        return;
+      }
+      case 'chat.sync':
+        run(conn, handleSync(conn, frame.positions));
+        return;
+      case 'chat.read':
+        run(conn, chats!.markRead(conn.sender!, frame.chatId, frame.seq));
+        return;
+      case 'chat.typing': {
+        const t = Date.now();
+        conn.lastTyping ??= new Map();
+        if (t - (conn.lastTyping.get(frame.chatId) ?? 0) < TYPING_EVERY_MS) return;
+        conn.lastTyping.set(frame.chatId, t);
+        run(conn, chats!.typing(conn.sender!, frame.chatId));
+        return;
+      }
+      case 'presence.query':
+        run(
+          conn,
+          chats!.presence(conn.sender!, frame.personIds).then((presence) => send(conn, { type: 'presence.update', presence })),
+        );
+        return;
     }
   }
 
+  /** Runs a frame's async work; a domain refusal becomes a `session.error`, anything else is logged. */
+  function run(conn: Connection, work: Promise<unknown>): void {
+    work.catch((err: unknown) => {
+      if (err instanceof AppError) return sendError(conn, err.code, err.message, err.details);
+      log.error({ err }, 'websocket frame failed');
+      sendError(conn, 'internal', 'internal error; it has been logged');
+    });
+  }
+
+  /**
+   * Catch-up after a reconnect: for each chat, every message created or changed since the client's
+   * version, in version order, then `chat.synced`. Live frames for a chat being caught up wait and
+   * are released after it, skipping what the catch-up already carried: each change arrives once.
+   */
+  async function handleSync(conn: Connection, positions: { chatId: number; version: number }[]): Promise<void> {
+    conn.syncing ??= new Map();
+    for (const p of positions) if (!conn.syncing.has(p.chatId)) conn.syncing.set(p.chatId, []);
+    for (const p of positions) {
+      let through = p.version;
+      try {
+        const { rows, hasMore } = await chats!.changesSince(conn.sender!, p.chatId, p.version);
+        for (const row of rows) {
+          const type = row.seq > p.version || row.version === row.seq ? 'message.new' : 'message.updated';
+          rawWrite(conn, encodeTextFrame(JSON.stringify({ type, message: toMessage(row) })));
+          through = Math.max(through, row.version);
+        }
+        rawWrite(conn, encodeTextFrame(JSON.stringify({ type: 'chat.synced', chatId: p.chatId, throughVersion: through, hasMore })));
+      } catch (err) {
+        if (err instanceof AppError) sendError(conn, err.code, `chat ${p.chatId}: ${err.message}`, { chatId: p.chatId });
+        else throw err;
+      } finally {
+        const waiting = conn.syncing?.get(p.chatId) ?? [];
+        conn.syncing?.delete(p.chatId);
+        for (const f of waiting) if (f.version > through) writeFrame(conn, f);
+        flushCorked();
+      }
+    }
+    if (conn.syncing?.size === 0) conn.syncing = null;
+  }
+
+  /** Writes a frame to one socket, holding it back while its chat is being caught up. */
+  function writeFrame(conn: Connection, frame: OutFrame): void {
+    if (frame.chatId !== 0 && conn.syncing?.has(frame.chatId)) {
+      conn.syncing.get(frame.chatId)!.push(frame);
+      return;
+    }
+    frame.encoded ??= encodeTextFrame(frame.json);
+    rawWrite(conn, frame.encoded as Buffer);
+  }
+
+  /** Writes bytes to a socket, corked until the end of this batch; closes sockets that fall too far behind. */
+  function rawWrite(conn: Connection, bytes: Buffer): void {
+    const sock = conn.socket;
+    if (conn.overflowed || sock.destroyed || conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!conn.corked) {
+      sock.cork();
+      conn.corked = true;
+      corked.push(conn);
+    }
+    sock.write(bytes);
+    if (sock.writableLength > MAX_BUFFERED_BYTES) {
+      conn.overflowed = true;
+      metrics.wsFrames.inc({ type: 'overflow' });
+      // The client reconnects and syncs from its last version: nothing is lost, nobody else waits.
+      setImmediate(() => {
+        conn.ws.close(WS_CLOSE.tooSlow, 'too slow; reconnect and sync');
+        setTimeout(() => conn.ws.terminate(), 1_000).unref();
+      });
+    }
+  }
+
+  function flushCorked(): void {
+    for (const conn of corked) {
+      conn.corked = false;
+      if (!conn.socket.destroyed) conn.socket.uncork();
+    }
+    corked.length = 0;
+  }
+
+  /** The gateway as the domain's outbox. */
+  const outbox: Outbox = {
+    deliver(accountIds, frame) {
+      for (const a of accountIds) {
+        const set = byAccount.get(a);
+        if (set) for (const conn of set) writeFrame(conn, frame);
+      }
+    },
+    flush: flushCorked,
+    isOnline: (accountId) => byAccount.has(accountId),
+  };
+
   function handleConnection(ws: WebSocket): void {
-    const conn: Connection = { ws, auth: null, alive: true, helloTimer: null };
+    const socket = (ws as unknown as { _socket: Connection['socket'] })._socket;
+    const conn: Connection = {
+      ws,
+      socket,
+      auth: null,
+      sender: null,
+      alive: true,
+      helloTimer: null,
+      corked: false,
+      overflowed: false,
+      syncing: null,
+      lastTyping: null,
+    };
     all.add(conn);
     countStates();
     conn.helloTimer = setTimeout(() => ws.close(WS_CLOSE.unauthenticated, 'no session.hello in time'), HELLO_TIMEOUT_MS);
@@ -141,6 +339,10 @@ export function createGateway(deps: {
         const set = bySession.get(conn.auth.sessionId);
         set?.delete(conn);
         if (set?.size === 0) bySession.delete(conn.auth.sessionId);
+        const acc = byAccount.get(conn.auth.accountId);
+        acc?.delete(conn);
+        if (acc?.size === 0) byAccount.delete(conn.auth.accountId);
+        deps.touchSession(conn.auth.sessionId).catch((err: unknown) => log.warn({ err }, 'could not record last seen'));
       }
       countStates();
     });
@@ -177,6 +379,12 @@ export function createGateway(deps: {
   deps.server.on('upgrade', handleUpgrade);
 
   return {
+    outbox,
+    /** Connects the messaging domain (built after the gateway, since it sends through it). */
+    attach(c: ChatService, d: Delivery): void {
+      chats = c;
+      delivery = d;
+    },
     /** Number of open sockets. */
     get size(): number {
       return all.size;

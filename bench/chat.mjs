@@ -1,0 +1,656 @@
+#!/usr/bin/env node
+// Chat benchmark: message throughput and delivery latency over WebSockets, and the memory cost of
+// idle authenticated connections.
+//
+//   npm run bench -- chat [--scenario classroom|idle|all] [--quick] [--step-seconds N]
+//                         [--idle-counts 10000,15000] [--timeout-min M]
+//
+// Each run builds its own data in a fresh temp directory (SQLite, written straight into the tables),
+// starts the built server (`packages/server/dist/cli.js start`) on a free loopback port, and drives
+// it from a separate load-generator process (bench/lib/chat-generator.mjs) so that the two are
+// measured apart.
+//
+// classroom: C chats × M members, every member connected; each step sends at a fixed aggregate
+//   rate for N seconds, spread evenly over the clients and over time, and measures the delay from
+//   send to arrival at every other member. A step fails when p99 > 100 ms, or a delivery, an
+//   answer or a socket was lost; stepping stops after the first failed step.
+// idle: N accounts sign in, then N sockets connect and say hello and stay idle; reports the
+//   server's resident memory per connection.
+//
+// Progress goes to stderr; the last stdout line is
+//   {"bench":"chat","classroom":{"clients_2000":{"steps":[...],"max_sustained_msg_s":..,
+//    "server_rss_mb":..,"server_cpu_pct":..},"clients_600":{...}},
+//    "idle":{"n_10000":{"rss_per_conn_kb":..,"logins_per_s":..},"n_15000":{...}}}
+// Build first: `npm run build`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const serverDist = path.join(root, 'packages', 'server', 'dist');
+const cli = path.join(serverDist, 'cli.js');
+const generatorScript = path.join(root, 'bench', 'lib', 'chat-generator.mjs');
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
+const CLK_TCK = 100;
+/** A step passes when its p99 is at most this. */
+const P99_LIMIT_MS = 100;
+/** How long to wait after a step's last send for its answers and deliveries. */
+const DRAIN_MS = 3000;
+
+const FULL = {
+  classroom: [
+    { key: 'clients_2000', chats: 40, members: 50, rates: [500, 1000, 2000, 3000, 4000, 6000, 8000] },
+    { key: 'clients_600', chats: 20, members: 30, rates: [1000, 2000, 5000, 10000, 15000, 20000] },
+  ],
+  idle: [10_000, 15_000],
+};
+const QUICK_RATES = { clients_2000: [500, 1000, 2000], clients_600: [1000, 2000, 5000] };
+
+function log(line) {
+  process.stderr.write(`[bench chat] ${line}\n`);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const round1 = (v) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 10) / 10);
+const round2 = (v) => (v === null || v === undefined || !Number.isFinite(v) ? null : Math.round(v * 100) / 100);
+
+// ---------------------------------------------------------------------------------------------
+// Everything this run started, so that it can all be stopped on the way out, however we leave.
+
+const live = { children: new Set(), dirs: new Set() };
+
+function killEverything() {
+  for (const child of live.children) {
+    try {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  live.children.clear();
+  for (const dir of live.dirs) rmSync(dir, { recursive: true, force: true });
+  live.dirs.clear();
+}
+
+function track(child) {
+  live.children.add(child);
+  child.on('exit', () => live.children.delete(child));
+  return child;
+}
+
+function tempDir(tag) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `parta-bench-chat-${tag}-`));
+  live.dirs.add(dir);
+  return dir;
+}
+
+function removeDir(dir) {
+  rmSync(dir, { recursive: true, force: true });
+  live.dirs.delete(dir);
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc readings of the server.
+
+/** User + system CPU seconds of a live process; null once it is gone. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
+    return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+
+/** A `Vm…` line of /proc/<pid>/status in MB (VmRSS, VmHWM); null once it is gone. */
+function vmMb(pid, field) {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)\\s+kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Runs `fn` and returns its result with the server's CPU use meanwhile, in % of one core. */
+async function withServerCpu(pid, fn) {
+  const c0 = cpuSeconds(pid);
+  const w0 = performance.now();
+  const result = await fn();
+  const c1 = cpuSeconds(pid);
+  const wall = (performance.now() - w0) / 1000;
+  return { result, serverCpuPct: c0 !== null && c1 !== null ? ((c1 - c0) / wall) * 100 : null };
+}
+
+function softFdLimit() {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return m[1] === 'unlimited' ? 1_000_000 : Number(m[1]);
+  } catch {
+    // not Linux
+  }
+  return 1024;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data: written straight into a migrated SQLite file.
+
+/**
+ * One region, municipality and school; persons 1..persons, each with account `b<id>` and a
+ * student membership; chats 1..chats of `members` persons each, laid out in order (chat c holds
+ * persons (c-1)·M+1 … c·M).
+ */
+async function buildData(dir, { persons, chats, members }) {
+  const { openStore } = await import(pathToFileURL(path.join(serverDist, 'index.js')).href);
+  const store = openStore({ dialect: 'sqlite', file: path.join(dir, 'parta.sqlite') });
+  try {
+    await store.migrate();
+    const now = Date.now();
+    const id = (name) => ({ name, pgType: 'bigint' });
+    const int = (name) => ({ name, pgType: 'integer' });
+    const text = (name) => ({ name, pgType: 'text' });
+    await store.bulkInsert('regions', [id('id'), text('code'), text('name')], [[1, 'bench', 'Bench region']]);
+    await store.bulkInsert('municipalities', [id('id'), id('region_id'), text('name')], [[1, 1, 'Bench town']]);
+    await store.bulkInsert(
+      'organizations',
+      [id('id'), id('municipality_id'), text('kind'), text('name'), text('short_name'), text('time_zone')],
+      [[1, 1, 'school', 'Bench school No. 1', 'School 1', 'Europe/Moscow']],
+    );
+    const accounts = [];
+    const people = [];
+    const memberships = [];
+    for (let p = 1; p <= persons; p++) {
+      accounts.push([p, `b${p}`, now]);
+      people.push([p, `Bench${p}`, 'Student', p]);
+      memberships.push([p, p, 'student', 1, now]);
+    }
+    await store.bulkInsert('accounts', [id('id'), text('login'), id('created_at')], accounts);
+    await store.bulkInsert('persons', [id('id'), text('last_name'), text('first_name'), id('account_id')], people);
+    await store.bulkInsert(
+      'memberships',
+      [id('id'), id('person_id'), text('role'), id('organization_id'), id('created_at')],
+      memberships,
+    );
+    if (chats > 0) {
+      const chatRows = [];
+      const memberRows = [];
+      for (let c = 1; c <= chats; c++) {
+        chatRows.push([c, 'group', 1, `Bench chat ${c}`, 0, now, 0]);
+        for (let k = 1; k <= members; k++) memberRows.push([c, (c - 1) * members + k, 'member', now, 0, 0]);
+      }
+      await store.bulkInsert(
+        'chats',
+        [id('id'), text('kind'), id('organization_id'), text('title'), int('allow_comments'), id('created_at'), int('last_seq')],
+        chatRows,
+      );
+      await store.bulkInsert(
+        'chat_members',
+        [id('chat_id'), id('person_id'), text('role'), id('joined_at'), int('read_seq'), int('via_roster')],
+        memberRows,
+      );
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server.
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function forwardLines(stream, tag, limit = 200) {
+  let buf = '';
+  let shown = 0;
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      if (!line.trim()) continue;
+      if (shown < limit) log(`${tag}: ${line.slice(0, 500)}`);
+      else if (shown === limit) log(`${tag}: (further output not shown)`);
+      shown++;
+    }
+  });
+}
+
+async function health(baseUrl) {
+  try {
+    const res = await fetch(`${baseUrl}/api/v1/health`, { signal: AbortSignal.timeout(2000) });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function startServer(dir) {
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    PARTA_DATA_DIR: dir,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    PARTA_DEV_LOGIN: '1',
+    LOG_LEVEL: 'warn',
+    LOG_FORMAT: 'json',
+    // The server accepts at most 1,000,000 sign-ins a minute from one address.
+    PARTA_LOGIN_RATE_PER_MIN: '1000000',
+    // Per-account send limit (ignored by servers without it).
+    PARTA_SEND_RATE_PER_SEC: '1000',
+  };
+  delete env.DATABASE_URL;
+  const child = track(spawn(process.execPath, [cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  forwardLines(child.stdout, 'server');
+  forwardLines(child.stderr, 'server');
+  let exited = null;
+  child.on('exit', (code, signal) => {
+    exited = signal ?? code;
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited !== null) throw new Error(`the server exited (${exited}) before it was healthy`);
+    if (await health(baseUrl)) break;
+    if (Date.now() > deadline) throw new Error('the server was not healthy within 30 s');
+    await sleep(100);
+  }
+  return {
+    pid: child.pid,
+    baseUrl,
+    wsUrl: `ws://127.0.0.1:${port}/api/v1/ws`,
+    get exited() {
+      return exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await gone;
+      clearTimeout(t);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load generators.
+
+function startGenerator(tag) {
+  const child = track(
+    spawn(process.execPath, ['--max-semi-space-size=32', generatorScript], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    }),
+  );
+  forwardLines(child.stdout, tag);
+  forwardLines(child.stderr, tag);
+  const pending = new Map();
+  let nextId = 1;
+  const gen = {
+    pid: child.pid,
+    onEvent: null,
+    request(cmd, args = {}, timeoutMs = 600_000) {
+      return new Promise((resolve, reject) => {
+        const reqId = nextId++;
+        const timer = setTimeout(() => {
+          pending.delete(reqId);
+          reject(new Error(`${tag}: ${cmd} timed out after ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        pending.set(reqId, { resolve, reject, timer });
+        child.send({ ...args, cmd, reqId });
+      });
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGKILL');
+      await gone;
+    },
+  };
+  child.on('message', (m) => {
+    if (m.ev === 'reply') {
+      const p = pending.get(m.reqId);
+      if (!p) return;
+      pending.delete(m.reqId);
+      clearTimeout(p.timer);
+      if (m.error) p.reject(new Error(`${tag}: ${m.error}`));
+      else p.resolve(m.result);
+    } else if (gen.onEvent) gen.onEvent(m);
+  });
+  child.on('exit', (code, signal) => {
+    for (const p of pending.values()) {
+      clearTimeout(p.timer);
+      p.reject(new Error(`${tag} exited (${signal ?? code})`));
+    }
+    pending.clear();
+  });
+  return gen;
+}
+
+// ---------------------------------------------------------------------------------------------
+// classroom
+
+async function runStep(gen, server, { id, rate, seconds }) {
+  const cpu0 = cpuSeconds(server.pid);
+  const w0 = performance.now();
+  let cpu1 = null;
+  let w1 = null;
+  gen.onEvent = (m) => {
+    if (m.ev === 'sending-done' && m.stepId === id) {
+      cpu1 = cpuSeconds(server.pid);
+      w1 = performance.now();
+    }
+  };
+  const r = await gen.request('step', { id, rate, seconds, drainMs: DRAIN_MS }, (seconds + DRAIN_MS / 1000 + 60) * 1000);
+  gen.onEvent = null;
+  if (cpu1 === null) {
+    cpu1 = cpuSeconds(server.pid);
+    w1 = performance.now();
+  }
+  const serverCpu = cpu0 !== null && cpu1 !== null ? ((cpu1 - cpu0) / ((w1 - w0) / 1000)) * 100 : null;
+  return { r, serverCpu };
+}
+
+function stepResult(r, serverCpu) {
+  const lost = Math.max(0, r.lost);
+  const ok = r.acked > 0 && r.p99 !== null && r.p99 <= P99_LIMIT_MS && lost === 0 && r.unanswered === 0 && r.closedInStep === 0;
+  const out = {
+    target_msg_s: r.target,
+    offered_msg_s: round1(r.sent / r.seconds),
+    acked_msg_s: round1(r.acked / r.seconds),
+    delivered_per_s: round1(r.received / r.seconds),
+    p50_ms: r.p50,
+    p95_ms: r.p95,
+    p99_ms: r.p99,
+    max_ms: r.max,
+    lost,
+    rejected: r.rejected,
+    unanswered: r.unanswered,
+    closed_sockets: r.closedInStep,
+    generator_cpu_pct: round1(r.cpuPct),
+    server_cpu_pct: round1(serverCpu),
+    // The generator, not the server, may be what held this step back: it used (nearly) a whole core or fell behind its schedule.
+    generator_saturated: r.cpuPct >= 90 || r.sent < 0.95 * r.target * r.seconds,
+    ok,
+  };
+  if (r.rejected > 0) out.rejected_codes = r.rejectedCodes;
+  if (r.closedInStep > 0) out.close_codes = r.closeCodes;
+  if (r.otherFrames > 0) out.other_frames = r.otherTypes;
+  if (r.lost < 0) out.extra_deliveries = -r.lost;
+  return out;
+}
+
+async function classroom({ key, chats, members, rates }, stepSeconds) {
+  const n = chats * members;
+  log(`classroom ${key}: ${chats} chats × ${members} members = ${n} clients; steps ${rates.join(', ')} msg/s × ${stepSeconds} s`);
+  const dir = tempDir(key);
+  let server = null;
+  let gen = null;
+  try {
+    const t0 = performance.now();
+    await buildData(dir, { persons: n, chats, members });
+    log(`${key}: data written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    server = await startServer(dir);
+    log(`${key}: server pid ${server.pid} at ${server.baseUrl}`);
+    gen = startGenerator(`${key} generator`);
+    const { result: lg, serverCpuPct: loginCpu } = await withServerCpu(server.pid, () =>
+      gen.request('login', { baseUrl: server.baseUrl, from: 1, to: n, membersPerChat: members, concurrency: 50 }),
+    );
+    if (lg.missing > 0) throw new Error(`${lg.missing} of ${n} sign-ins failed: ${lg.lastError}`);
+    const loginsPerS = n / lg.seconds;
+    log(
+      `${key}: ${n} sign-ins in ${lg.seconds.toFixed(2)} s (${Math.round(loginsPerS)}/s; cpu: server ${round1(loginCpu)}%, ` +
+        `generator ${round1(lg.cpuPct)}%)`,
+    );
+    const { result: cn, serverCpuPct: connectCpu } = await withServerCpu(server.pid, () =>
+      gen.request('connect', { wsUrl: server.wsUrl, concurrency: 100 }),
+    );
+    if (cn.open < n) throw new Error(`${n - cn.open} of ${n} sockets did not connect: ${cn.lastError}`);
+    log(
+      `${key}: ${cn.open} sockets authenticated in ${cn.seconds.toFixed(2)} s (cpu: server ${round1(connectCpu)}%, ` +
+        `generator ${round1(cn.cpuPct)}%)`,
+    );
+
+    // Warm-up (not reported): JIT, statement caches, first pages of the log.
+    const warm = await runStep(gen, server, { id: 1, rate: Math.min(200, rates[0]), seconds: 2 });
+    log(
+      `${key}: warm-up: ${warm.r.acked} acked, ${warm.r.rejected} rejected, ${warm.r.unanswered} unanswered, ` +
+        `${warm.r.received}/${warm.r.expected} delivered, p99 ${warm.r.p99} ms`,
+    );
+    if (warm.r.acked === 0 && warm.r.rejected === 0) {
+      const other = Object.keys(warm.r.otherTypes).length ? `; frames seen: ${JSON.stringify(warm.r.otherTypes)}` : '';
+      throw new Error(`message.send is not answered by this server (no message.ack / message.rejected)${other}`);
+    }
+
+    const steps = [];
+    let best = null;
+    for (let i = 0; i < rates.length; i++) {
+      const { r, serverCpu } = await runStep(gen, server, { id: i + 2, rate: rates[i], seconds: stepSeconds });
+      const s = stepResult(r, serverCpu);
+      steps.push(s);
+      log(
+        `${key}: ${rates[i]} msg/s → acked ${s.acked_msg_s}/s, delivered ${s.delivered_per_s}/s, ` +
+          `p50 ${s.p50_ms} p95 ${s.p95_ms} p99 ${s.p99_ms} max ${s.max_ms} ms, lost ${s.lost}, rejected ${s.rejected}, ` +
+          `unanswered ${s.unanswered}, closed ${s.closed_sockets}; cpu: server ${s.server_cpu_pct}%, generator ${s.generator_cpu_pct}% ` +
+          `→ ${s.ok ? 'ok' : 'FAIL'}`,
+      );
+      if (!s.ok) break;
+      best = s;
+      if (server.exited !== null) throw new Error(`the server exited (${server.exited})`);
+    }
+    return {
+      clients: n,
+      chats,
+      members_per_chat: members,
+      step_seconds: stepSeconds,
+      logins_per_s: Math.round(loginsPerS),
+      login_server_cpu_pct: round1(loginCpu),
+      login_generator_cpu_pct: round1(lg.cpuPct),
+      steps,
+      max_sustained_msg_s: best ? best.target_msg_s : 0,
+      server_rss_mb: round1(vmMb(server.pid, 'VmHWM')),
+      server_cpu_pct: best ? best.server_cpu_pct : null,
+      generator_cpu_pct: best ? best.generator_cpu_pct : null,
+    };
+  } finally {
+    if (gen) await gen.stop();
+    if (server) await server.stop();
+    removeDir(dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// idle
+
+async function idle(n) {
+  const key = `n_${n}`;
+  log(`idle ${key}: ${n} authenticated idle sockets`);
+  const dir = tempDir(key);
+  let server = null;
+  const gens = [];
+  try {
+    await buildData(dir, { persons: n, chats: 0, members: 0 });
+    server = await startServer(dir);
+    log(`${key}: server pid ${server.pid} at ${server.baseUrl}`);
+    // One socket is one descriptor in the generator: keep each generator well under the limit.
+    const perProcess = Math.max(1000, softFdLimit() - 2000);
+    const shards = Math.ceil(n / perProcess);
+    const ranges = [];
+    for (let s = 0; s < shards; s++) {
+      const from = Math.floor((s * n) / shards) + 1;
+      const to = Math.floor(((s + 1) * n) / shards);
+      ranges.push({ from, to });
+      gens.push(startGenerator(`${key} generator ${s + 1}/${shards}`));
+    }
+    log(`${key}: ${shards} generator process(es), at most ${perProcess} sockets each`);
+
+    const t0 = performance.now();
+    const { result: logins, serverCpuPct: loginCpu } = await withServerCpu(server.pid, () =>
+      Promise.all(
+        gens.map((g, s) =>
+          g.request('login', { baseUrl: server.baseUrl, ...ranges[s], membersPerChat: 0, concurrency: Math.ceil(50 / shards) }),
+        ),
+      ),
+    );
+    const loginSeconds = (performance.now() - t0) / 1000;
+    const loginGenCpu = logins.reduce((a, l) => a + l.cpuPct, 0);
+    const missing = logins.reduce((a, l) => a + l.missing, 0);
+    if (missing > 0) throw new Error(`${missing} of ${n} sign-ins failed: ${logins.find((l) => l.lastError)?.lastError}`);
+    const loginsPerS = n / loginSeconds;
+    log(
+      `${key}: ${n} sign-ins in ${loginSeconds.toFixed(2)} s (${Math.round(loginsPerS)}/s; cpu: server ${round1(loginCpu)}%, ` +
+        `generator ${round1(loginGenCpu)}%)`,
+    );
+
+    await sleep(2000);
+    const rssBefore = vmMb(server.pid, 'VmRSS');
+    const t1 = performance.now();
+    const { result: conns, serverCpuPct: connectCpu } = await withServerCpu(server.pid, () =>
+      Promise.all(gens.map((g) => g.request('connect', { wsUrl: server.wsUrl, concurrency: Math.ceil(100 / shards) }))),
+    );
+    const connectSeconds = (performance.now() - t1) / 1000;
+    const connectGenCpu = conns.reduce((a, c) => a + c.cpuPct, 0);
+    const open = conns.reduce((a, c) => a + c.open, 0);
+    if (open < n) throw new Error(`${n - open} of ${n} sockets did not connect: ${conns.find((c) => c.lastError)?.lastError}`);
+    log(`${key}: ${open} sockets authenticated in ${connectSeconds.toFixed(2)} s (${Math.round(open / connectSeconds)}/s)`);
+    // Let the connect burst's garbage go; read the resident set a few times and keep the last.
+    let rssAfter = null;
+    for (let i = 0; i < 3; i++) {
+      await sleep(1000);
+      rssAfter = vmMb(server.pid, 'VmRSS');
+    }
+    const result = {
+      connections: open,
+      rss_per_conn_kb: round2(((rssAfter - rssBefore) * 1024) / open),
+      logins_per_s: Math.round(loginsPerS),
+      login_server_cpu_pct: round1(loginCpu),
+      login_generator_cpu_pct: round1(loginGenCpu),
+      connects_per_s: Math.round(open / connectSeconds),
+      connect_server_cpu_pct: round1(connectCpu),
+      connect_generator_cpu_pct: round1(connectGenCpu),
+      server_rss_before_mb: round1(rssBefore),
+      server_rss_after_mb: round1(rssAfter),
+      server_rss_mb: round1(vmMb(server.pid, 'VmHWM')),
+      generator_processes: shards,
+    };
+    log(`${key}: ${JSON.stringify(result)}`);
+    return result;
+  } finally {
+    for (const g of gens) await g.stop();
+    if (server) await server.stop();
+    removeDir(dir);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Entry point for bench/run.mjs; returns the exit status. */
+export async function main(argv) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      scenario: { type: 'string' },
+      quick: { type: 'boolean' },
+      'step-seconds': { type: 'string' },
+      'idle-counts': { type: 'string' },
+      'timeout-min': { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const scenario = values.scenario ?? 'all';
+  if (!['classroom', 'idle', 'all'].includes(scenario)) throw new Error('--scenario takes classroom, idle or all');
+  const quick = values.quick ?? false;
+  const stepSeconds = Number(values['step-seconds'] ?? (quick ? 5 : 15));
+  if (!Number.isFinite(stepSeconds) || stepSeconds < 1 || stepSeconds > 600) throw new Error('--step-seconds takes 1..600');
+  const idleCounts = (values['idle-counts'] ?? FULL.idle.join(',')).split(',').map((s) => Number(s.trim().replace(/_/g, '')));
+  if (idleCounts.some((c) => !Number.isInteger(c) || c < 1))
+    throw new Error('--idle-counts takes positive integers, comma-separated');
+  const timeoutMin = Number(values['timeout-min'] ?? 45);
+  if (!(timeoutMin > 0)) throw new Error('--timeout-min takes a positive number');
+  if (!existsSync(cli)) throw new Error(`${path.relative(root, cli)} is missing: run \`npm run build\` first`);
+
+  const onSignal = (signal) => {
+    log(`${signal}: stopping the server and generators`);
+    killEverything();
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('exit', killEverything);
+  const deadline = setTimeout(() => {
+    log(`the benchmark ran past --timeout-min ${timeoutMin}: stopping everything`);
+    killEverything();
+    process.exit(1);
+  }, timeoutMin * 60_000);
+  deadline.unref();
+
+  const out = { bench: 'chat' };
+  let failed = false;
+  try {
+    if (scenario === 'classroom' || scenario === 'all') {
+      out.classroom = {};
+      for (const cfg of FULL.classroom) {
+        const rates = quick ? QUICK_RATES[cfg.key] : cfg.rates;
+        try {
+          out.classroom[cfg.key] = await classroom({ ...cfg, rates }, stepSeconds);
+        } catch (err) {
+          failed = true;
+          log(`${cfg.key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          out.classroom[cfg.key] = { error: err instanceof Error ? err.message : String(err) };
+        }
+      }
+    }
+    if (scenario === 'idle' || scenario === 'all') {
+      out.idle = {};
+      for (const n of idleCounts) {
+        try {
+          out.idle[`n_${n}`] = await idle(n);
+        } catch (err) {
+          failed = true;
+          log(`idle n_${n}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+          out.idle[`n_${n}`] = { error: err instanceof Error ? err.message : String(err) };
+        }
+      }
+    }
+  } finally {
+    clearTimeout(deadline);
+    killEverything();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  process.stdout.write(JSON.stringify(out) + '\n');
+  return failed ? 1 : 0;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`bench chat: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
