@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DecimalParam, Id, Timestamp } from './common.js';
+import { DecimalParam, Id, MAX_SEQ, Seq, Timestamp } from './common.js';
 
 /** The longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -42,7 +42,7 @@ export const Emoji = z.string().min(1).max(16);
 /** The message a reply quotes. */
 export const ReplyRef = z.object({
   /** Sequence number of the quoted message in the same chat. */
-  seq: z.number().int().positive(),
+  seq: Seq.min(1),
   /** Its author. */
   senderPersonId: Id,
   /** The first 200 characters of its text ('' when deleted). */
@@ -66,12 +66,12 @@ export const Message = z.object({
   /** The chat. */
   chatId: Id,
   /** Position in the chat's log: 1, 2, 3, … with no gaps between committed messages. */
-  seq: z.number().int().positive(),
+  seq: Seq.min(1),
   /**
    * The chat's change counter at this message's last change. Every new message and every edit,
    * deletion, reaction or pin takes the chat's next version; clients sync from the highest seen.
    */
-  version: z.number().int().positive(),
+  version: Seq.min(1),
   /** Author. */
   senderPersonId: Id,
   /** The sender's idempotency key. */
@@ -127,17 +127,17 @@ export const ChatSummary = z.object({
   /** True when the caller may post. */
   canPost: z.boolean(),
   /** Highest committed message position. */
-  lastSeq: z.number().int().nonnegative(),
+  lastSeq: Seq,
   /** Highest change version (sync from here). */
-  lastVersion: z.number().int().nonnegative(),
+  lastVersion: Seq,
   /** The caller's read position. */
-  readSeq: z.number().int().nonnegative(),
+  readSeq: Seq,
   /** Messages from others after the read position. */
-  unread: z.number().int().nonnegative(),
+  unread: Seq,
   /** Unread messages that mention the caller (or @all). */
-  mentions: z.number().int().nonnegative(),
+  mentions: Seq,
   /** How many members. */
-  memberCount: z.number().int().nonnegative(),
+  memberCount: Seq,
   /** The newest message, if any. */
   lastMessage: Message.nullable(),
 });
@@ -161,7 +161,7 @@ export const ChatMember = z.object({
   /** Role in the chat. */
   role: MemberRole,
   /** Read position. */
-  readSeq: z.number().int().nonnegative(),
+  readSeq: Seq,
   /** Muted until (ms), or null. */
   mutedUntil: Timestamp.nullable(),
 });
@@ -237,7 +237,7 @@ export const SendMessage = z
     /** Text. */
     text: MessageText,
     /** Reply to this message of the same chat. */
-    replyToSeq: z.number().int().positive().optional(),
+    replyToSeq: Seq.min(1).optional(),
     /** Persons mentioned. */
     mentions: z.array(Id).max(100).default([]),
     /** Mention everybody (teachers and admins only). */
@@ -245,7 +245,10 @@ export const SendMessage = z
     /** Every member must acknowledge it (teachers and admins only). */
     mustAcknowledge: z.boolean().default(false),
     /** Forward this message (its text is kept, `text` is ignored when empty). */
-    forward: z.object({ chatId: Id, seq: z.number().int().positive() }).strict().optional(),
+    forward: z
+      .object({ chatId: Id, seq: Seq.min(1) })
+      .strict()
+      .optional(),
   })
   .strict();
 /** A message to send. */
@@ -258,7 +261,7 @@ export const SendAck = z.object({
   /** The chat. */
   chatId: Id,
   /** The message's position. */
-  seq: z.number().int().positive(),
+  seq: Seq.min(1),
   /** Message id. */
   id: Id,
   /** Commit time. */
@@ -274,7 +277,7 @@ export const EditMessageRequest = z.object({ text: MessageText }).strict();
 /** `POST /api/v1/chats/:id/messages/:seq/reactions`. */
 export const ReactRequest = z.object({ emoji: Emoji }).strict();
 /** `POST /api/v1/chats/:id/read`. */
-export const ReadRequest = z.object({ seq: z.number().int().nonnegative() }).strict();
+export const ReadRequest = z.object({ seq: Seq }).strict();
 /** `POST /api/v1/chats/:id/messages/:seq/report`. */
 export const ReportRequest = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
 
@@ -282,9 +285,9 @@ export const ReportRequest = z.object({ reason: z.string().trim().min(1).max(100
 export const MessagePageQuery = z
   .object({
     /** Messages with a position below this (older). */
-    before: DecimalParam.pipe(z.number().positive()).optional(),
+    before: DecimalParam.pipe(z.number().min(1).max(MAX_SEQ)).optional(),
     /** Messages with a position above this (newer). */
-    after: DecimalParam.optional(),
+    after: DecimalParam.pipe(z.number().max(MAX_SEQ)).optional(),
     /** Page size. */
     limit: DecimalParam.pipe(z.number().min(1).max(500)).default(50),
   })
@@ -324,7 +327,7 @@ export const SearchQuery = z
     /** Words to find (Russian stemming: «уроки» finds «урок»). */
     q: z.string().trim().min(2).max(200),
     /** Only this chat. */
-    chatId: DecimalParam.pipe(z.number().positive()).optional(),
+    chatId: DecimalParam.pipe(z.number().min(1).max(MAX_SEQ)).optional(),
     /** Page size. */
     limit: DecimalParam.pipe(z.number().min(1).max(100)).default(30),
   })

@@ -15,6 +15,15 @@ export const DecimalParam = z
 /** An identifier as it appears in a URL path segment. */
 export const IdParam = DecimalParam.pipe(z.number().positive('expected a positive id'));
 
+/** The largest position or version in a chat log (a 32-bit column on both engines). */
+export const MAX_SEQ = 2_147_483_647;
+
+/** A position or version in a chat log. */
+export const Seq = z.number().int().nonnegative().max(MAX_SEQ);
+
+/** A log position as it appears in a URL: 1 or more. */
+export const SeqParam = DecimalParam.pipe(z.number().min(1).max(MAX_SEQ));
+
 /** Milliseconds since the Unix epoch, UTC. */
 export const Timestamp = z.number().int().nonnegative();
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors.js';
-import { Id, Timestamp } from './common.js';
+import { Id, Seq, Timestamp } from './common.js';
 import { ChatSummary, Message, Presence, SendAck, SendMessage } from './chat.js';
 
 /**
@@ -46,7 +46,7 @@ export const SyncFrame = z
   .object({
     type: z.literal('chat.sync'),
     /** Last seen version per chat; chats not listed are not synced (fetch them with GET /chats). */
-    positions: z.array(z.object({ chatId: Id, version: z.number().int().nonnegative() }).strict()).max(5000),
+    positions: z.array(z.object({ chatId: Id, version: Seq }).strict()).max(5000),
   })
   .strict();
 
@@ -56,7 +56,7 @@ export const ReadFrame = z
     type: z.literal('chat.read'),
     chatId: Id,
     /** Read up to and including this position. */
-    seq: z.number().int().nonnegative(),
+    seq: Seq,
   })
   .strict();
 
@@ -141,7 +141,7 @@ export const SyncedFrame = z.object({
   type: z.literal('chat.synced'),
   chatId: Id,
   /** Every change up to this version was sent. */
-  throughVersion: z.number().int().nonnegative(),
+  throughVersion: Seq,
   /** More is missing than one sync sends. */
   hasMore: z.boolean(),
 });
@@ -151,7 +151,7 @@ export const ReadPositionFrame = z.object({
   type: z.literal('chat.read'),
   chatId: Id,
   personId: Id,
-  seq: z.number().int().nonnegative(),
+  seq: Seq,
 });
 
 /** A member is typing. */

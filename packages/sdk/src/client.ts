@@ -193,7 +193,9 @@ export class PartaClient {
 
   /** Adds persons to a chat. */
   addMembers(chatId: number, personIds: number[]) {
-    return this.request('POST', `${API_PREFIX}/chats/${chatId}/members`, z.object({ added: z.array(z.number()) }), { body: { personIds } });
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/members`, z.object({ added: z.array(z.number()) }), {
+      body: { personIds },
+    });
   }
 
   /** Removes a member (or leaves, with one's own person id). */
@@ -203,7 +205,9 @@ export class PartaClient {
 
   /** Changes a member's role or mute. */
   updateMember(chatId: number, personId: number, body: UpdateMemberRequest) {
-    return this.request('PATCH', `${API_PREFIX}/chats/${chatId}/members/${personId}`, z.object({ ok: z.literal(true) }), { body });
+    return this.request('PATCH', `${API_PREFIX}/chats/${chatId}/members/${personId}`, z.object({ ok: z.literal(true) }), {
+      body,
+    });
   }
 
   /** A page of a chat's messages. */
@@ -233,7 +237,11 @@ export class PartaClient {
 
   /** Removes one's reaction. */
   unreact(chatId: number, seq: number, emoji: string) {
-    return this.request('DELETE', `${API_PREFIX}/chats/${chatId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`, Message);
+    return this.request(
+      'DELETE',
+      `${API_PREFIX}/chats/${chatId}/messages/${seq}/reactions/${encodeURIComponent(emoji)}`,
+      Message,
+    );
   }
 
   /** Pins or unpins a message. */
@@ -253,7 +261,9 @@ export class PartaClient {
 
   /** Reports a message to the school's moderators. */
   report(chatId: number, seq: number, reason: string) {
-    return this.request('POST', `${API_PREFIX}/chats/${chatId}/messages/${seq}/report`, z.object({ reportId: z.number() }), { body: { reason } });
+    return this.request('POST', `${API_PREFIX}/chats/${chatId}/messages/${seq}/report`, z.object({ reportId: z.number() }), {
+      body: { reason },
+    });
   }
 
   /** Moves the read position. */
@@ -263,12 +273,16 @@ export class PartaClient {
 
   /** The school's moderation queue. */
   reports(organizationId: number, all = false) {
-    return this.request('GET', `${API_PREFIX}/organizations/${organizationId}/reports`, ReportList, { query: all ? { all: '1' } : {} });
+    return this.request('GET', `${API_PREFIX}/organizations/${organizationId}/reports`, ReportList, {
+      query: all ? { all: '1' } : {},
+    });
   }
 
   /** Resolves a report. */
   resolveReport(reportId: number, action: 'deleted' | 'dismissed' | 'muted' | 'removed') {
-    return this.request('POST', `${API_PREFIX}/reports/${reportId}/resolve`, z.object({ ok: z.literal(true) }), { body: { action } });
+    return this.request('POST', `${API_PREFIX}/reports/${reportId}/resolve`, z.object({ ok: z.literal(true) }), {
+      body: { action },
+    });
   }
 
   /** Full-text search over the caller's chats. */

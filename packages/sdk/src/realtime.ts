@@ -1,4 +1,12 @@
-import { FEATURE_LEVEL, ServerFrame, WS_CLOSE, type ClientFrame, type Message, type SendAck, type SendMessage } from '@parta/protocol';
+import {
+  FEATURE_LEVEL,
+  ServerFrame,
+  WS_CLOSE,
+  type ClientFrame,
+  type Message,
+  type SendAck,
+  type SendMessage,
+} from '@parta/protocol';
 import { Emitter } from './emitter.js';
 import { PartaError } from './errors.js';
 
@@ -153,7 +161,14 @@ export class Realtime extends Emitter<RealtimeEvents> {
     } else if (frame.type === 'message.rejected') {
       const p = this.sends.get(frame.clientId);
       this.sends.delete(frame.clientId);
-      p?.reject(new PartaError(frame.code, frame.message, 0, frame.retryAfterMs !== undefined ? { retryAfterMs: frame.retryAfterMs } : undefined));
+      p?.reject(
+        new PartaError(
+          frame.code,
+          frame.message,
+          0,
+          frame.retryAfterMs !== undefined ? { retryAfterMs: frame.retryAfterMs } : undefined,
+        ),
+      );
     } else if (frame.type === 'session.pong' && frame.nonce !== undefined) {
       this.pending.get(frame.nonce)?.(frame.serverTime);
       this.pending.delete(frame.nonce);
@@ -189,7 +204,10 @@ export class Realtime extends Emitter<RealtimeEvents> {
    * Sends a message; resolves with the acknowledgement after the server committed it. While the
    * connection is down the send waits and goes out on reconnect, stored once whatever happens.
    */
-  send(chatId: number, msg: Omit<SendMessage, 'clientId' | 'mentions' | 'mentionAll' | 'mustAcknowledge'> & Partial<SendMessage>): Promise<SendAck> {
+  send(
+    chatId: number,
+    msg: Omit<SendMessage, 'clientId' | 'mentions' | 'mentionAll' | 'mustAcknowledge'> & Partial<SendMessage>,
+  ): Promise<SendAck> {
     const frame = {
       type: 'message.send' as const,
       chatId,

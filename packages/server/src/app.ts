@@ -208,7 +208,13 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     log,
     onStored: (items) => search.index(items),
   });
-  const chats = chatService({ repo: chatsRepo, cache, delivery, outbox: gateway.outbox, onChanged: (items) => search.index(items) });
+  const chats = chatService({
+    repo: chatsRepo,
+    cache,
+    delivery,
+    outbox: gateway.outbox,
+    onChanged: (items) => search.index(items),
+  });
   gateway.attach(chats, delivery);
 
   authRoutes(app, authenticate, auth, env.PARTA_LOGIN_RATE_PER_MIN);

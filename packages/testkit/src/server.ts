@@ -21,7 +21,14 @@ export interface TestServer {
 /** Starts a real server (HTTP + WebSocket) on 127.0.0.1 and a random port. */
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const database = await createTestDatabase();
-  const parsed = parseEnv({ PORT: '0', HOST: '127.0.0.1', PARTA_DEV_LOGIN: '1', LOG_LEVEL: 'silent', ...database.env, ...env });
+  const parsed = parseEnv({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    PARTA_DEV_LOGIN: '1',
+    LOG_LEVEL: process.env.PARTA_TEST_LOG_LEVEL ?? 'silent',
+    ...database.env,
+    ...env,
+  });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
   const store = openStore(database.options);
   await store.migrate();

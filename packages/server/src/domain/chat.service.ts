@@ -59,7 +59,11 @@ export function chatService(deps: {
     const chat = await cache.get(chatId);
     const me = chat ? memberPersonOf(chat, sender.personIds) : null;
     if (!chat || !me) throw notFound('chat');
-    return { chat, me, actor: sender.actors.get(me.personId) ?? { personId: me.personId, roles: [], teaching: [], children: [] } };
+    return {
+      chat,
+      me,
+      actor: sender.actors.get(me.personId) ?? { personId: me.personId, roles: [], teaching: [], children: [] },
+    };
   }
 
   /** The caller's actor that holds a role in the organization (for chats they are not members of). */
@@ -175,14 +179,13 @@ export function chatService(deps: {
     outbox.flush();
   }
 
-  async function createChat(
-    sender: Sender,
-    req: CreateChatRequest,
-  ): Promise<ChatSummary> {
+  async function createChat(sender: Sender, req: CreateChatRequest): Promise<ChatSummary> {
     const actor = actorIn(sender, req.organizationId);
     if (!actor || !mayCreateChat(actor, req.organizationId)) throw forbidden('only teachers and school admins create chats here');
-    if (req.purpose && !mayCreateRosterChat(actor, req.organizationId)) throw forbidden('only school admins create class chats, staff rooms and news channels');
-    if (req.kind === 'group' && req.allowComments) throw new AppError('validation_failed', 'allowComments applies to channels only');
+    if (req.purpose && !mayCreateRosterChat(actor, req.organizationId))
+      throw forbidden('only school admins create class chats, staff rooms and news channels');
+    if (req.kind === 'group' && req.allowComments)
+      throw new AppError('validation_failed', 'allowComments applies to channels only');
     const fromClasses = await repo.studentsOfClasses(req.organizationId, req.classIds);
     if (fromClasses.missing.length) throw notFound(`class ${fromClasses.missing[0]}`);
     const personIds = [...new Set([...req.personIds, ...fromClasses.students])].filter((p) => p !== actor.personId);
@@ -204,7 +207,10 @@ export function chatService(deps: {
         createdAt: t,
         lastMessageAt: null,
       },
-      [{ personId: actor.personId, role: 'owner', viaRoster: false }, ...personIds.map((p) => ({ personId: p, role: memberRole, viaRoster: false }))],
+      [
+        { personId: actor.personId, role: 'owner', viaRoster: false },
+        ...personIds.map((p) => ({ personId: p, role: memberRole, viaRoster: false })),
+      ],
       t,
     );
     await announceJoined(chatId, personIds);
@@ -232,7 +238,9 @@ export function chatService(deps: {
         const [s] = await summaries({ ...sender, personIds: [me.personId] }, [existing.id]);
         if (s) return s;
       }
-      const shared = me.roles.find((r) => r.organizationId !== null && target.roles.some((t) => t.organizationId === r.organizationId))!;
+      const shared = me.roles.find(
+        (r) => r.organizationId !== null && target.roles.some((t) => t.organizationId === r.organizationId),
+      )!;
       const t = now();
       let chatId: number;
       try {
@@ -270,7 +278,13 @@ export function chatService(deps: {
     async members(sender: Sender, chatId: number): Promise<ChatMember[]> {
       await memberChat(sender, chatId);
       const rows = await repo.members(chatId);
-      return rows.map((r) => ({ personId: r.personId, name: `${r.lastName} ${r.firstName}`, role: r.role, readSeq: r.readSeq, mutedUntil: r.mutedUntil }));
+      return rows.map((r) => ({
+        personId: r.personId,
+        name: `${r.lastName} ${r.firstName}`,
+        role: r.role,
+        readSeq: r.readSeq,
+        mutedUntil: r.mutedUntil,
+      }));
     },
 
     /** Adds persons of the chat's school. */
@@ -280,7 +294,11 @@ export function chatService(deps: {
       const actors = await repo.actors(personIds);
       const outsider = personIds.find((p) => !mayBeAddedTo(actors.get(p)!, chat.organizationId));
       if (outsider !== undefined) throw forbidden(`person ${outsider} is not of this school`);
-      const added = await repo.addMembers(chatId, personIds.map((p) => ({ personId: p, role: chat.kind === 'channel' ? 'readonly' : 'member', viaRoster: false })), now());
+      const added = await repo.addMembers(
+        chatId,
+        personIds.map((p) => ({ personId: p, role: chat.kind === 'channel' ? 'readonly' : 'member', viaRoster: false })),
+        now(),
+      );
       await announceJoined(chatId, added);
       return added;
     },
@@ -294,13 +312,19 @@ export function chatService(deps: {
         throw forbidden('only chat admins remove members');
       }
       if (!chat.members.has(personId)) throw notFound('member');
-      if (chat.members.get(personId)!.role === 'owner' && personId !== me.personId) throw forbidden('the owner cannot be removed');
+      if (chat.members.get(personId)!.role === 'owner' && personId !== me.personId)
+        throw forbidden('the owner cannot be removed');
       await repo.removeMembers(chatId, [personId]);
       await announceRemoved(chat, [personId]);
     },
 
     /** Changes a member's role or mutes them. */
-    async updateMember(sender: Sender, chatId: number, personId: number, set: { role?: MemberRole; mutedUntil?: number | null }): Promise<void> {
+    async updateMember(
+      sender: Sender,
+      chatId: number,
+      personId: number,
+      set: { role?: MemberRole; mutedUntil?: number | null },
+    ): Promise<void> {
       const { chat, me, actor } = await memberChat(sender, chatId);
       if (!mayManageMembers(actor, chat, me)) throw forbidden('only chat admins change members');
       const target = chat.members.get(personId);
@@ -319,7 +343,11 @@ export function chatService(deps: {
     /** A page of the log. */
     async messages(sender: Sender, chatId: number, q: MessagePageQuery): Promise<MessagePage> {
       await memberChat(sender, chatId);
-      const rows = await repo.messagePage(chatId, { ...(q.before !== undefined ? { before: q.before } : {}), ...(q.after !== undefined ? { after: q.after } : {}), limit: q.limit + 1 });
+      const rows = await repo.messagePage(chatId, {
+        ...(q.before !== undefined ? { before: q.before } : {}),
+        ...(q.after !== undefined ? { after: q.after } : {}),
+        limit: q.limit + 1,
+      });
       const more = rows.length > q.limit;
       const page = q.after !== undefined ? rows.slice(0, q.limit) : rows.slice(rows.length - Math.min(rows.length, q.limit));
       return { messages: page.map(toMessage), hasMore: more };
@@ -329,7 +357,11 @@ export function chatService(deps: {
     async send(sender: Sender, chatId: number, msg: SendMessage): Promise<SendAck> {
       const outcome = await delivery.send(sender, chatId, msg);
       if (!outcome.ok) {
-        throw new AppError(outcome.code, outcome.message, outcome.retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(outcome.retryAfterMs / 1000) } : undefined);
+        throw new AppError(
+          outcome.code,
+          outcome.message,
+          outcome.retryAfterMs !== undefined ? { retryAfterSeconds: Math.ceil(outcome.retryAfterMs / 1000) } : undefined,
+        );
       }
       return outcome.ack;
     },
@@ -342,7 +374,10 @@ export function chatService(deps: {
       if (original.senderPersonId !== me.personId) throw forbidden('only the author edits a message');
       if (original.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
       if (original.forward !== null) throw new AppError('conflict', 'a forwarded message cannot be edited');
-      const row = await repo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), { text: original.text, at: t });
+      const row = await repo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), {
+        text: original.text,
+        at: t,
+      });
       return broadcastUpdate(chat, row!);
     },
 
@@ -350,12 +385,19 @@ export function chatService(deps: {
     async remove(sender: Sender, chatId: number, seq: number): Promise<Message> {
       const { chat, actor } = await memberChat(sender, chatId);
       const original = await existingMessage(chatId, seq);
-      if (!mayDeleteMessage(actor, chat, original.senderPersonId)) throw forbidden('only the author or a school admin deletes a message');
+      if (!mayDeleteMessage(actor, chat, original.senderPersonId))
+        throw forbidden('only the author or a school admin deletes a message');
       const t = now();
-      const row = await repo.changeMessage(chatId, seq, (r) => (r.deletedAt !== null ? null : { text: '', deletedAt: t, reactions: '{}', pinned: 0, mentions: '[]', mentionAll: 0 }), {
-        text: original.text,
-        at: t,
-      });
+      const row = await repo.changeMessage(
+        chatId,
+        seq,
+        (r) =>
+          r.deletedAt !== null ? null : { text: '', deletedAt: t, reactions: '{}', pinned: 0, mentions: '[]', mentionAll: 0 },
+        {
+          text: original.text,
+          at: t,
+        },
+      );
       return broadcastUpdate(chat, row!);
     },
 
@@ -369,7 +411,8 @@ export function chatService(deps: {
         const list = reactions[emoji] ?? [];
         const has = list.includes(me.personId);
         if (has === on) return null;
-        if (on && !has && Object.keys(reactions).length >= 20 && !reactions[emoji]) throw new AppError('validation_failed', 'a message holds at most 20 different reactions');
+        if (on && !has && Object.keys(reactions).length >= 20 && !reactions[emoji])
+          throw new AppError('validation_failed', 'a message holds at most 20 different reactions');
         reactions[emoji] = on ? [...list, me.personId] : list.filter((p) => p !== me.personId);
         if (reactions[emoji].length === 0) delete reactions[emoji];
         return { reactions: JSON.stringify(reactions) };
@@ -444,13 +487,21 @@ export function chatService(deps: {
     async report(sender: Sender, chatId: number, seq: number, reason: string): Promise<number> {
       const { chat, me } = await memberChat(sender, chatId);
       const row = await existingMessage(chatId, seq);
-      return repo.insertReport({ organizationId: chat.organizationId, chatId, messageId: row.id, reporterPersonId: me.personId, reason, createdAt: now() });
+      return repo.insertReport({
+        organizationId: chat.organizationId,
+        chatId,
+        messageId: row.id,
+        reporterPersonId: me.personId,
+        reason,
+        createdAt: now(),
+      });
     },
 
     /** The school's moderation queue (school admins). */
     async reports(sender: Sender, organizationId: number, includeResolved: boolean): Promise<Report[]> {
       const actor = actorIn(sender, organizationId);
-      if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId)) throw forbidden('only school admins see the moderation queue');
+      if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId))
+        throw forbidden('only school admins see the moderation queue');
       const rows = await repo.reports(organizationId, includeResolved);
       const messages = new Map((await repo.messagesByIds(rows.map((r) => r.messageId))).map((m) => [m.id, m]));
       return rows.map((r) => ({
@@ -471,14 +522,20 @@ export function chatService(deps: {
       const report = await repo.report(reportId);
       if (!report) throw notFound('report');
       const actor = actorIn(sender, report.organizationId);
-      if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === report.organizationId)) throw notFound('report');
+      if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === report.organizationId))
+        throw notFound('report');
       if (report.resolvedAt !== null) throw new AppError('conflict', 'the report is already resolved');
       const msg = (await repo.messageById(report.messageId))!;
       const chat = await cache.get(report.chatId);
       const t = now();
       if (chat) {
         if (action === 'deleted' && msg.deletedAt === null) {
-          const row = await repo.changeMessage(chat.id, msg.seq, () => ({ text: '', deletedAt: t, reactions: '{}', pinned: 0, mentions: '[]', mentionAll: 0 }), { text: msg.text, at: t });
+          const row = await repo.changeMessage(
+            chat.id,
+            msg.seq,
+            () => ({ text: '', deletedAt: t, reactions: '{}', pinned: 0, mentions: '[]', mentionAll: 0 }),
+            { text: msg.text, at: t },
+          );
           broadcastUpdate(chat, row!);
         } else if (action === 'muted' && chat.members.has(msg.senderPersonId)) {
           await repo.updateMember(chat.id, msg.senderPersonId, { mutedUntil: t + REPORT_MUTE_MS });
@@ -495,11 +552,16 @@ export function chatService(deps: {
     async presence(sender: Sender, personIds: readonly number[]): Promise<Presence[]> {
       const accounts = await repo.accountsOf(personIds);
       const visible: number[] = [];
-      for (const p of personIds) if (sender.personIds.includes(p) || (await repo.shareAChat(sender.personIds, p))) visible.push(p);
+      for (const p of personIds)
+        if (sender.personIds.includes(p) || (await repo.shareAChat(sender.personIds, p))) visible.push(p);
       const lastSeen = await repo.lastSeen(visible.flatMap((p) => (accounts.has(p) ? [accounts.get(p)!] : [])));
       return visible.map((p) => {
         const a = accounts.get(p);
-        return { personId: p, online: a !== undefined && outbox.isOnline(a), lastSeenAt: a !== undefined ? (lastSeen.get(a) ?? null) : null };
+        return {
+          personId: p,
+          online: a !== undefined && outbox.isOnline(a),
+          lastSeenAt: a !== undefined ? (lastSeen.get(a) ?? null) : null,
+        };
       });
     },
   };

@@ -122,7 +122,10 @@ export class Delivery {
     for (let i = 0; i < accepted.length; i++) {
       const { p, chat, row } = accepted[i]!;
       const c = committed[i]!;
-      p.done({ ok: true, ack: { clientId: row.clientId, chatId: c.chatId, seq: c.seq, id: c.id, createdAt: c.createdAt, duplicate: c.duplicate } });
+      p.done({
+        ok: true,
+        ack: { clientId: row.clientId, chatId: c.chatId, seq: c.seq, id: c.id, createdAt: c.createdAt, duplicate: c.duplicate },
+      });
       if (c.duplicate) continue;
       stored.push({ id: c.id, text: row.text });
       const message: Message = {

@@ -28,6 +28,7 @@ export class RateLimiter {
   }
 
   private sweep(now: number): void {
-    for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) * this.ratePerSec) / 1000 >= this.burst) this.buckets.delete(k);
+    for (const [k, b] of this.buckets)
+      if (b.tokens + ((now - b.at) * this.ratePerSec) / 1000 >= this.burst) this.buckets.delete(k);
   }
 }

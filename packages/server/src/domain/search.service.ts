@@ -40,7 +40,8 @@ export function searchService(deps: { repo: SearchRepo; log: Logger }) {
       if (timer) clearTimeout(timer);
       timer = null;
       const batch = queue.splice(0);
-      if (batch.length) await repo.index(batch.map((b) => ({ id: b.id, stems: b.text === null ? null : stemWords(b.text).join(' ') })));
+      if (batch.length)
+        await repo.index(batch.map((b) => ({ id: b.id, stems: b.text === null ? null : stemWords(b.text).join(' ') })));
     },
 
     /** Messages matching every word of the query, newest first, in the caller's chats only. */

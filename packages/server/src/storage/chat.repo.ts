@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { MemberRole, Role } from '@parta/protocol';
+import { MAX_SEQ, type MemberRole, type Role } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { ChatTable } from './schema.js';
 import type { Insertable } from 'kysely';
@@ -192,7 +192,7 @@ export function chatRepo(store: Store) {
       }
       const rows = await messageRows(
         `select ${MESSAGE_COLUMNS} from messages where chat_id = $1 and seq < $2 order by seq desc limit $3`,
-        [chatId, opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit],
+        [chatId, opts.before ?? MAX_SEQ, opts.limit],
       );
       return rows.reverse();
     },
@@ -492,7 +492,12 @@ export function chatRepo(store: Store) {
     /** Students of classes of an organization; `missing` lists class ids not of that organization. */
     async studentsOfClasses(organizationId: number, classIds: readonly number[]) {
       if (classIds.length === 0) return { students: [] as number[], missing: [] as number[] };
-      const classes = await db.selectFrom('classes').select('id').where('id', 'in', classIds).where('organizationId', '=', organizationId).execute();
+      const classes = await db
+        .selectFrom('classes')
+        .select('id')
+        .where('id', 'in', classIds)
+        .where('organizationId', '=', organizationId)
+        .execute();
       const found = new Set(classes.map((c) => c.id));
       const students = await db
         .selectFrom('memberships')

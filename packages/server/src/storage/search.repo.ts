@@ -37,7 +37,13 @@ export function searchRepo(store: Store) {
     },
 
     /** Matching messages in the persons' chats, newest first. */
-    async search(q: { personIds: readonly number[]; text: string; stems: readonly string[]; chatId: number | null; limit: number }): Promise<MessageRow[]> {
+    async search(q: {
+      personIds: readonly number[];
+      text: string;
+      stems: readonly string[];
+      chatId: number | null;
+      limit: number;
+    }): Promise<MessageRow[]> {
       if (q.personIds.length === 0) return [];
       if (raw.dialect === 'sqlite') {
         // Every stem must appear, as a word prefix («урок*» finds «уроками»).

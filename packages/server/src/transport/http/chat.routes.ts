@@ -9,6 +9,7 @@ import {
   EditMessageRequest,
   type EditHistory,
   IdParam,
+  SeqParam,
   type Message,
   type MessagePage,
   MessagePageQuery,
@@ -34,9 +35,9 @@ import type { SearchService } from '../../domain/search.service.js';
 import { type Authenticator, defineRoute } from './route.js';
 
 const ChatParams = z.object({ id: IdParam }).strict();
-const MessageParams = z.object({ id: IdParam, seq: IdParam }).strict();
+const MessageParams = z.object({ id: IdParam, seq: SeqParam }).strict();
 const MemberParams = z.object({ id: IdParam, personId: IdParam }).strict();
-const ReactionParams = z.object({ id: IdParam, seq: IdParam, emoji: Emoji }).strict();
+const ReactionParams = z.object({ id: IdParam, seq: SeqParam, emoji: Emoji }).strict();
 const IncludeResolved = z.object({ all: z.enum(['0', '1']).optional() }).strict();
 
 /** Chats, members, messages and moderation over HTTP (sends also go over the WebSocket). */
@@ -48,7 +49,8 @@ export function chatRoutes(
   senderOf: (auth: Authenticated) => Promise<Sender>,
 ): void {
   const P = '/api/v1';
-  const route = <B, Q, Pr, R>(spec: Parameters<typeof defineRoute<B, Q, Pr, R, true>>[2]) => defineRoute<B, Q, Pr, R, true>(app, authenticate, spec);
+  const route = <B, Q, Pr, R>(spec: Parameters<typeof defineRoute<B, Q, Pr, R, true>>[2]) =>
+    defineRoute<B, Q, Pr, R, true>(app, authenticate, spec);
 
   route({
     method: 'GET',
@@ -82,14 +84,18 @@ export function chatRoutes(
     method: 'GET',
     url: `${P}/chats/:id/members`,
     params: ChatParams,
-    handler: async ({ auth, params }): Promise<ChatMemberList> => ({ members: await chats.members(await senderOf(auth), params.id) }),
+    handler: async ({ auth, params }): Promise<ChatMemberList> => ({
+      members: await chats.members(await senderOf(auth), params.id),
+    }),
   });
   route({
     method: 'POST',
     url: `${P}/chats/:id/members`,
     params: ChatParams,
     body: AddMembersRequest,
-    handler: async ({ auth, params, body }) => ({ added: await chats.addMembers(await senderOf(auth), params.id, body.personIds) }),
+    handler: async ({ auth, params, body }) => ({
+      added: await chats.addMembers(await senderOf(auth), params.id, body.personIds),
+    }),
   });
   route({
     method: 'DELETE',
@@ -129,7 +135,8 @@ export function chatRoutes(
     url: `${P}/chats/:id/messages/:seq`,
     params: MessageParams,
     body: EditMessageRequest,
-    handler: async ({ auth, params, body }): Promise<Message> => chats.edit(await senderOf(auth), params.id, params.seq, body.text),
+    handler: async ({ auth, params, body }): Promise<Message> =>
+      chats.edit(await senderOf(auth), params.id, params.seq, body.text),
   });
   route({
     method: 'DELETE',
@@ -142,13 +149,15 @@ export function chatRoutes(
     url: `${P}/chats/:id/messages/:seq/reactions`,
     params: MessageParams,
     body: ReactRequest,
-    handler: async ({ auth, params, body }): Promise<Message> => chats.react(await senderOf(auth), params.id, params.seq, body.emoji, true),
+    handler: async ({ auth, params, body }): Promise<Message> =>
+      chats.react(await senderOf(auth), params.id, params.seq, body.emoji, true),
   });
   route({
     method: 'DELETE',
     url: `${P}/chats/:id/messages/:seq/reactions/:emoji`,
     params: ReactionParams,
-    handler: async ({ auth, params }): Promise<Message> => chats.react(await senderOf(auth), params.id, params.seq, params.emoji, false),
+    handler: async ({ auth, params }): Promise<Message> =>
+      chats.react(await senderOf(auth), params.id, params.seq, params.emoji, false),
   });
   route({
     method: 'PUT',
@@ -180,7 +189,9 @@ export function chatRoutes(
     params: MessageParams,
     body: ReportRequest,
     status: 201,
-    handler: async ({ auth, params, body }) => ({ reportId: await chats.report(await senderOf(auth), params.id, params.seq, body.reason) }),
+    handler: async ({ auth, params, body }) => ({
+      reportId: await chats.report(await senderOf(auth), params.id, params.seq, body.reason),
+    }),
   });
   route({
     method: 'POST',

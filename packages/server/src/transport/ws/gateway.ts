@@ -169,7 +169,11 @@ export function createGateway(deps: {
     }
     switch (frame.type) {
       case 'session.ping':
-        send(conn, { type: 'session.pong', ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}), serverTime: Date.now() });
+        send(conn, {
+          type: 'session.pong',
+          ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}),
+          serverTime: Date.now(),
+        });
         return;
       case 'message.send': {
         const { type: _t, chatId, ...msg } = frame;
@@ -242,7 +246,10 @@ export function createGateway(deps: {
           rawWrite(conn, encodeTextFrame(JSON.stringify({ type, message: toMessage(row) })));
           through = Math.max(through, row.version);
         }
-        rawWrite(conn, encodeTextFrame(JSON.stringify({ type: 'chat.synced', chatId: p.chatId, throughVersion: through, hasMore })));
+        rawWrite(
+          conn,
+          encodeTextFrame(JSON.stringify({ type: 'chat.synced', chatId: p.chatId, throughVersion: through, hasMore })),
+        );
       } catch (err) {
         if (err instanceof AppError) sendError(conn, err.code, `chat ${p.chatId}: ${err.message}`, { chatId: p.chatId });
         else throw err;
