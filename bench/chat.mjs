@@ -383,11 +383,14 @@ function stepResult(r, serverCpu) {
     p95_ms: r.p95,
     p99_ms: r.p99,
     max_ms: r.max,
+    ack_p50_ms: r.ackP50,
+    ack_p99_ms: r.ackP99,
     lost,
     rejected: r.rejected,
     unanswered: r.unanswered,
     closed_sockets: r.closedInStep,
     generator_cpu_pct: round1(r.cpuPct),
+    generator_loop_delay_p99_ms: r.loopDelayP99,
     server_cpu_pct: round1(serverCpu),
     // The generator, not the server, may be what held this step back: it used (nearly) a whole core or fell behind its schedule.
     generator_saturated: r.cpuPct >= 90 || r.sent < 0.95 * r.target * r.seconds,
@@ -450,8 +453,8 @@ async function classroom({ key, chats, members, rates }, stepSeconds) {
       steps.push(s);
       log(
         `${key}: ${rates[i]} msg/s → acked ${s.acked_msg_s}/s, delivered ${s.delivered_per_s}/s, ` +
-          `p50 ${s.p50_ms} p95 ${s.p95_ms} p99 ${s.p99_ms} max ${s.max_ms} ms, lost ${s.lost}, rejected ${s.rejected}, ` +
-          `unanswered ${s.unanswered}, closed ${s.closed_sockets}; cpu: server ${s.server_cpu_pct}%, generator ${s.generator_cpu_pct}% ` +
+          `p50 ${s.p50_ms} p95 ${s.p95_ms} p99 ${s.p99_ms} max ${s.max_ms} ms (ack p50 ${s.ack_p50_ms} p99 ${s.ack_p99_ms}), lost ${s.lost}, rejected ${s.rejected}, ` +
+          `unanswered ${s.unanswered}, closed ${s.closed_sockets}; cpu: server ${s.server_cpu_pct}%, generator ${s.generator_cpu_pct}% (loop delay p99 ${s.generator_loop_delay_p99_ms} ms) ` +
           `→ ${s.ok ? 'ok' : 'FAIL'}`,
       );
       if (!s.ok) break;

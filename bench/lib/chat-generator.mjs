@@ -10,50 +10,68 @@
 // sender and step are read straight from the raw frame (the text embeds `~t=<ms>;s=<person>;p=<step>;`),
 // with no JSON.parse and no string made. Latencies go into a fixed histogram.
 import http from 'node:http';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
+
+/** Timer lateness; its samples include the 5 ms period itself, subtracted when reported. */
+const LOOP_RES_MS = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: LOOP_RES_MS });
+loopDelay.enable();
 
 const origin = performance.timeOrigin;
 const nowMs = () => origin + performance.now();
 
 // ---------------------------------------------------------------------------------------------
-// Histogram: 0.05 ms buckets up to 2 s, then 10 ms buckets up to 120 s, then one overflow bucket.
+// Histograms: 0.05 ms buckets up to 2 s, then 10 ms buckets up to 120 s, then one overflow bucket.
 const FINE_RES = 0.05;
 const FINE_N = 40_000; // 2,000 ms
 const COARSE_RES = 10;
 const COARSE_N = 11_800; // 2 s .. 120 s
-const hist = new Uint32Array(FINE_N + COARSE_N + 1);
-let histCount = 0;
-let histMax = 0;
 
-function record(ms) {
-  if (ms < 0) ms = 0;
-  let b;
-  if (ms < FINE_N * FINE_RES) b = (ms / FINE_RES) | 0;
-  else {
-    b = FINE_N + (((ms - FINE_N * FINE_RES) / COARSE_RES) | 0);
-    if (b > FINE_N + COARSE_N) b = FINE_N + COARSE_N;
-  }
-  hist[b]++;
-  histCount++;
-  if (ms > histMax) histMax = ms;
+function histogram() {
+  const buckets = new Uint32Array(FINE_N + COARSE_N + 1);
+  return {
+    count: 0,
+    max: 0,
+    reset() {
+      buckets.fill(0);
+      this.count = 0;
+      this.max = 0;
+    },
+    record(ms) {
+      if (ms < 0) ms = 0;
+      let b;
+      if (ms < FINE_N * FINE_RES) b = (ms / FINE_RES) | 0;
+      else {
+        b = FINE_N + (((ms - FINE_N * FINE_RES) / COARSE_RES) | 0);
+        if (b > FINE_N + COARSE_N) b = FINE_N + COARSE_N;
+      }
+      buckets[b]++;
+      this.count++;
+      if (ms > this.max) this.max = ms;
+    },
+    /** The q-quantile (0..1) in ms: the middle of the bucket holding it; null when empty. */
+    quantile(q) {
+      if (this.count === 0) return null;
+      const want = Math.max(1, Math.ceil(q * this.count));
+      let seen = 0;
+      for (let b = 0; b < buckets.length; b++) {
+        seen += buckets[b];
+        if (seen >= want) {
+          if (b < FINE_N) return (b + 0.5) * FINE_RES;
+          if (b < FINE_N + COARSE_N) return FINE_N * FINE_RES + (b - FINE_N + 0.5) * COARSE_RES;
+          return this.max;
+        }
+      }
+      return this.max;
+    },
+  };
 }
 
-/** The q-quantile (0..1) in ms: the middle of the bucket holding it. */
-function quantile(q) {
-  if (histCount === 0) return null;
-  const want = Math.max(1, Math.ceil(q * histCount));
-  let seen = 0;
-  for (let b = 0; b < hist.length; b++) {
-    seen += hist[b];
-    if (seen >= want) {
-      if (b < FINE_N) return (b + 0.5) * FINE_RES;
-      if (b < FINE_N + COARSE_N) return FINE_N * FINE_RES + (b - FINE_N + 0.5) * COARSE_RES;
-      return histMax;
-    }
-  }
-  return histMax;
-}
+/** Send → delivery at another member. */
+const deliveryHist = histogram();
+/** Send → the sender's ack. */
+const ackHist = histogram();
 
 // ---------------------------------------------------------------------------------------------
 // Clients.
@@ -126,21 +144,22 @@ function onDelivery(c, buf) {
     return;
   }
   received++;
-  record(nowMs() - t);
+  deliveryHist.record(nowMs() - t);
 }
 
-function stepOfClientId(buf) {
-  const i = buf.indexOf(CID_KEY, PLEN);
-  return i < 0 ? -1 : readNumber(buf, i + CID_KEY.length);
-}
-
+// Client ids are `q<step>_<person>_<counter>_<send time in µs>`.
 function onAck(c, buf) {
-  if (stepOfClientId(buf) !== stepId) {
+  const i = buf.indexOf(CID_KEY, PLEN);
+  if (i < 0 || readNumber(buf, i + CID_KEY.length) !== stepId) {
     stale++;
     return;
   }
+  readNumber(buf, pos + 1); // person
+  readNumber(buf, pos + 1); // counter
+  const sentUs = readNumber(buf, pos + 1);
   acked++;
   expected += c.chatSize - 1;
+  ackHist.record(nowMs() - sentUs / 1000);
 }
 
 function onRejected(buf) {
@@ -356,9 +375,9 @@ async function step({ id, rate, seconds, drainMs }) {
   stale = 0;
   otherFrames = 0;
   closedInStep = 0;
-  hist.fill(0);
-  histCount = 0;
-  histMax = 0;
+  deliveryHist.reset();
+  ackHist.reset();
+  loopDelay.reset();
 
   const total = Math.round(rate * seconds);
   const order = sendOrder;
@@ -381,6 +400,7 @@ async function step({ id, rate, seconds, drainMs }) {
           skipped++;
           continue;
         }
+        const t = nowMs();
         c.ws.send(
           '{"type":"message.send","chatId":' +
             c.chatId +
@@ -388,8 +408,10 @@ async function step({ id, rate, seconds, drainMs }) {
             c.p +
             '_' +
             clientSeq++ +
+            '_' +
+            Math.round(t * 1000) +
             prefix +
-            nowMs().toFixed(3) +
+            t.toFixed(3) +
             ';s=' +
             c.p +
             stepPart,
@@ -433,11 +455,16 @@ async function step({ id, rate, seconds, drainMs }) {
     closedInStep,
     closedTotal,
     closeCodes: { ...closeCodes },
-    p50: round(quantile(0.5)),
-    p95: round(quantile(0.95)),
-    p99: round(quantile(0.99)),
-    max: round(histCount ? histMax : null),
-    latencySamples: histCount,
+    p50: round(deliveryHist.quantile(0.5)),
+    p95: round(deliveryHist.quantile(0.95)),
+    p99: round(deliveryHist.quantile(0.99)),
+    max: round(deliveryHist.count ? deliveryHist.max : null),
+    latencySamples: deliveryHist.count,
+    ackP50: round(ackHist.quantile(0.5)),
+    ackP99: round(ackHist.quantile(0.99)),
+    // How late this process's own event loop ran (a busy generator inflates the latencies it measures).
+    loopDelayP99: round(loopDelay.count ? Math.max(0, loopDelay.percentile(99) / 1e6 - LOOP_RES_MS) : null),
+    loopDelayMax: round(loopDelay.count ? Math.max(0, loopDelay.max / 1e6 - LOOP_RES_MS) : null),
     drainSeconds,
     cpuPct: ((cpu.user + cpu.system) / 1000 / (sendWall * 1000)) * 100,
     cpuPctWithDrain: ((cpuAll.user + cpuAll.system) / 1000 / ((performance.now() - t0) * 1)) * 100,

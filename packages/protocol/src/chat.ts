@@ -378,3 +378,17 @@ export const Presence = z.object({
 });
 /** Presence. */
 export type Presence = z.infer<typeof Presence>;
+
+/** `POST /api/v1/organizations/:id/roster-sync`: what bringing the roster chats in step changed. */
+export const RosterSyncResult = z.object({
+  /** Chats created. */
+  created: z.number().int().nonnegative(),
+  /** Memberships added. */
+  added: z.number().int().nonnegative(),
+  /** Memberships removed (people who left the roster). */
+  removed: z.number().int().nonnegative(),
+  /** Roles changed. */
+  changed: z.number().int().nonnegative(),
+});
+/** What a roster sync changed. */
+export type RosterSyncResult = z.infer<typeof RosterSyncResult>;

@@ -24,6 +24,7 @@ import {
   Readers,
   ReportList,
   SearchResults,
+  RosterSyncResult,
   type SearchQuery,
   SendAck,
   type SendMessage,
@@ -283,6 +284,11 @@ export class PartaClient {
     return this.request('POST', `${API_PREFIX}/reports/${reportId}/resolve`, z.object({ ok: z.literal(true) }), {
       body: { action },
     });
+  }
+
+  /** Brings a school's class chats, parents' chats, staff room and news channel in step with the roster (school admins). */
+  syncRoster(organizationId: number) {
+    return this.request('POST', `${API_PREFIX}/organizations/${organizationId}/roster-sync`, RosterSyncResult);
   }
 
   /** Full-text search over the caller's chats. */

@@ -22,6 +22,7 @@ import { searchService } from './domain/search.service.js';
 import { chatRepo } from './storage/chat.repo.js';
 import { messageCommitter } from './storage/message.store.js';
 import { searchRepo } from './storage/search.repo.js';
+import { rosterRepo } from './storage/roster.repo.js';
 import { chatRoutes } from './transport/http/chat.routes.js';
 import { createDomainEvents } from './domain/events.js';
 import { directoryRepo } from './storage/directory.repo.js';
@@ -46,6 +47,8 @@ export interface Parta {
   readonly gateway: Gateway;
   /** The search index, drained by `close` (tests drain it to search at once). */
   readonly search: { drain(): Promise<void> };
+  /** Brings the roster-managed chats of every school of a region in step with the roster. */
+  syncRosterChats(regionCode: string): Promise<{ created: number; added: number; removed: number; changed: number }>;
   /** Starts listening; resolves to the bound address, e.g. `http://127.0.0.1:8080`. */
   listen(): Promise<string>;
   /** Stops accepting, drains sockets and requests. The store stays open: its owner closes it. */
@@ -208,8 +211,10 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     log,
     onStored: (items) => search.index(items),
   });
+  const rosterRepoInstance = rosterRepo(store);
   const chats = chatService({
     repo: chatsRepo,
+    roster: rosterRepoInstance,
     cache,
     delivery,
     outbox: gateway.outbox,
@@ -227,6 +232,17 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     app,
     gateway,
     search,
+    async syncRosterChats(regionCode) {
+      const totals = { created: 0, added: 0, removed: 0, changed: 0 };
+      for (const org of await rosterRepoInstance.organizationsOfRegion(regionCode)) {
+        const t = await chats.syncRoster(org.id);
+        totals.created += t.created;
+        totals.added += t.added;
+        totals.removed += t.removed;
+        totals.changed += t.changed;
+      }
+      return totals;
+    },
     async listen() {
       return app.listen({ port: env.PORT, host: env.HOST });
     },

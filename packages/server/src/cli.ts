@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import { createApp } from './app.js';
 import { loadEnv, storeOptions } from './config.js';
 import { createLogger } from './logger.js';
-import { seedDemo, type DemoSummary } from './seed/demo.js';
+import { DEMO_REGION_CODE, seedDemo, type DemoSummary } from './seed/demo.js';
 import { seedSynthetic } from './seed/synthetic.js';
 import { openStore } from './storage/store.js';
 
@@ -115,6 +115,10 @@ async function main(argv: string[]): Promise<void> {
   const args = startArgs!;
   const summary = args.demo ? await seedDemo(store) : null;
   const parta = await createApp({ env, store, log });
+  if (summary) {
+    const synced = await parta.syncRosterChats(DEMO_REGION_CODE);
+    if (synced.created + synced.added + synced.removed) log.info(synced, 'demo roster chats in step');
+  }
   const address = await parta.listen();
   const port = new URL(address).port;
   const url = env.PARTA_PUBLIC_URL ?? `http://localhost:${port}`;

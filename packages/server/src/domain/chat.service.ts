@@ -31,6 +31,9 @@ import type { Delivery, Sender } from './delivery.js';
 import { AppError, forbidden, notFound } from './errors.js';
 import { type Outbox, type OutFrame, outFrame } from './outbox.js';
 import type { ChatRepo } from '../storage/chat.repo.js';
+import type { RosterRepo } from '../storage/roster.repo.js';
+import { academicYearOf } from './access.js';
+import { diffMembers, planRosterChats } from './roster-chats.js';
 import { type MessageRow, toMessage } from '../storage/message.store.js';
 
 /** How long a moderator's mute lasts when resolving a report with `muted`. */
@@ -44,6 +47,7 @@ const READ_BROADCAST_MAX_MEMBERS = 300;
  */
 export function chatService(deps: {
   repo: ChatRepo;
+  roster: RosterRepo;
   cache: ChatCache;
   delivery: Delivery;
   outbox: Outbox;
@@ -218,9 +222,84 @@ export function chatService(deps: {
     return summary!;
   }
 
+  /**
+   * Brings a school's roster-managed chats (class chats, parents' chats, staff room, news channel)
+   * in step with its roster: creates missing chats, adds and removes roster members, adjusts roles.
+   * Members added by hand stay.
+   */
+  async function syncRoster(
+    organizationId: number,
+  ): Promise<{ created: number; added: number; removed: number; changed: number }> {
+    const org = await deps.roster.organization(organizationId);
+    if (!org) throw notFound('organization');
+    const classes = await deps.roster.classes(organizationId, academicYearOf(new Date(now()), org.timeZone));
+    const classIds = classes.map((c) => c.id);
+    const [students, teachers, people] = await Promise.all([
+      deps.roster.students(classIds),
+      deps.roster.teachers(organizationId, classIds),
+      deps.roster.people(organizationId),
+    ]);
+    const parents = await deps.roster.parents(students.map((s) => s.personId));
+    const plans = planRosterChats({ organizationId, classes, students, teachers, parents, people });
+    const totals = { created: 0, added: 0, removed: 0, changed: 0 };
+    const t = now();
+    for (const plan of plans) {
+      const existing = await repo.chatByKey(plan.key);
+      if (!existing) {
+        const chatId = await repo.createChat(
+          {
+            kind: plan.kind,
+            purpose: plan.purpose,
+            organizationId,
+            classId: plan.classId,
+            title: plan.title,
+            allowComments: 0,
+            uniqueKey: plan.key,
+            createdByPersonId: null,
+            createdAt: t,
+            lastMessageAt: null,
+          },
+          [...plan.members].map(([personId, role]) => ({ personId, role, viaRoster: true })),
+          t,
+        );
+        totals.created++;
+        totals.added += plan.members.size;
+        await announceJoined(chatId, [...plan.members.keys()]);
+        continue;
+      }
+      const diff = diffMembers(plan.members, await repo.memberRows(existing.id));
+      if (diff.add.length + diff.remove.length + diff.change.length === 0) continue;
+      const before = await cache.get(existing.id);
+      await repo.addMembers(
+        existing.id,
+        diff.add.map((a) => ({ ...a, viaRoster: true })),
+        t,
+      );
+      await repo.removeMembers(existing.id, diff.remove);
+      for (const c of diff.change) await repo.updateMember(existing.id, c.personId, { role: c.role });
+      totals.added += diff.add.length;
+      totals.removed += diff.remove.length;
+      totals.changed += diff.change.length;
+      if (before && diff.remove.length) await announceRemoved(before, diff.remove);
+      await announceJoined(
+        existing.id,
+        diff.add.map((a) => a.personId),
+      );
+    }
+    return totals;
+  }
+
   return {
     summaries,
     createChat,
+    syncRoster,
+
+    /** Syncs the roster chats of a school on an admin's request. */
+    async syncRosterAs(sender: Sender, organizationId: number) {
+      const actor = actorIn(sender, organizationId);
+      if (!actor || !mayCreateRosterChat(actor, organizationId)) throw forbidden('only school admins sync the roster chats');
+      return syncRoster(organizationId);
+    },
 
     /** Opens the direct chat with a person, creating it when the rules allow. */
     async openDirect(sender: Sender, personId: number): Promise<ChatSummary> {

@@ -365,6 +365,16 @@ export function chatRepo(store: Store) {
       return Number(r.numDeletedRows);
     },
 
+    /** Members of a chat with how they got there. */
+    async memberRows(chatId: number) {
+      const rows = await db
+        .selectFrom('chatMembers')
+        .select(['personId', 'role', 'viaRoster'])
+        .where('chatId', '=', chatId)
+        .execute();
+      return rows.map((r) => ({ personId: r.personId, role: r.role, viaRoster: r.viaRoster === 1 }));
+    },
+
     /** Roster-managed members of a chat. */
     async rosterMembers(chatId: number): Promise<number[]> {
       const rows = await db

@@ -18,6 +18,7 @@ import {
   type Readers,
   ReportRequest,
   type ReportList,
+  type RosterSyncResult,
   ResolveReportRequest,
   type SearchResults,
   SearchQuery,
@@ -218,6 +219,12 @@ export function chatRoutes(
       await chats.resolveReport(await senderOf(auth), params.id, body.action);
       return { ok: true };
     },
+  });
+  route({
+    method: 'POST',
+    url: `${P}/organizations/:id/roster-sync`,
+    params: ChatParams,
+    handler: async ({ auth, params }): Promise<RosterSyncResult> => chats.syncRosterAs(await senderOf(auth), params.id),
   });
   route({
     method: 'GET',
