@@ -72,7 +72,7 @@ describe('roster-managed chats', () => {
     const totals = await admin.syncRoster(ids.school);
     expect(totals.created).toBe(4);
     const t = await chatsOf(ids.homeroom);
-    const byPurpose = Object.fromEntries(t.chats.map((c) => [c.purpose, c]));
+    const byPurpose = Object.fromEntries(t.chats.map((c) => [c.purpose ?? 'none', c] as const));
     expect(byPurpose.class).toMatchObject({ title: '7В — класс', myRole: 'owner', memberCount: 4 });
     expect(byPurpose.class_parents).toMatchObject({ title: '7В — родители', myRole: 'owner', memberCount: 2 });
     expect(byPurpose.staff_room).toMatchObject({ title: 'Учительская' });

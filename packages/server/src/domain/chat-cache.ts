@@ -1,4 +1,4 @@
-import type { ChatKind, ChatPurpose, MemberRole } from '@parta/protocol';
+import type { ChatKind, ChatPurpose } from '@parta/protocol';
 import type { ChatFacts, MemberFacts } from './chat-access.js';
 import type { ChatRepo } from '../storage/chat.repo.js';
 
@@ -59,7 +59,7 @@ export class ChatCache {
     const map = new Map<number, MemberState>();
     const accounts = new Set<number>();
     for (const m of members) {
-      map.set(m.personId, { personId: m.personId, accountId: m.accountId, role: m.role as MemberRole, mutedUntil: m.mutedUntil });
+      map.set(m.personId, { personId: m.personId, accountId: m.accountId, role: m.role, mutedUntil: m.mutedUntil });
       if (m.accountId !== null) accounts.add(m.accountId);
     }
     const state: ChatState = {
