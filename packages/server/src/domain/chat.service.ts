@@ -303,20 +303,27 @@ export function chatService(deps: {
 
     /** Opens the direct chat with a person, creating it when the rules allow. */
     async openDirect(sender: Sender, personId: number): Promise<ChatSummary> {
+      // A direct chat that exists stays reachable from both sides, whoever started it.
+      for (const mine of sender.personIds) {
+        const [lo, hi] = mine < personId ? [mine, personId] : [personId, mine];
+        const existing = await repo.chatByKey(`direct:${lo}:${hi}`);
+        if (existing) {
+          const [s] = await summaries({ ...sender, personIds: [mine] }, [existing.id]);
+          if (s) return s;
+        }
+      }
       const targets = await repo.actors([personId]);
       const target = targets.get(personId)!;
       const me = [...sender.actors.values()].find((a) => mayStartDirect(a, target));
       if (!me) {
-        // Existing chats stay reachable even if the rules would not allow starting one now.
-        throw target.roles.length === 0 ? notFound('person') : forbidden('you may not start a direct chat with this person');
+        // Someone outside all of the caller's schools does not exist for them.
+        const sharesASchool = [...sender.actors.values()].some((a) =>
+          a.roles.some((r) => r.organizationId !== null && target.roles.some((t) => t.organizationId === r.organizationId)),
+        );
+        throw sharesASchool ? forbidden('you may not start a direct chat with this person') : notFound('person');
       }
       const [lo, hi] = me.personId < personId ? [me.personId, personId] : [personId, me.personId];
       const key = `direct:${lo}:${hi}`;
-      const existing = await repo.chatByKey(key);
-      if (existing) {
-        const [s] = await summaries({ ...sender, personIds: [me.personId] }, [existing.id]);
-        if (s) return s;
-      }
       const shared = me.roles.find(
         (r) => r.organizationId !== null && target.roles.some((t) => t.organizationId === r.organizationId),
       )!;
@@ -451,6 +458,7 @@ export function chatService(deps: {
       const t = now();
       const original = await existingMessage(chatId, seq);
       if (original.senderPersonId !== me.personId) throw forbidden('only the author edits a message');
+      if (me.mutedUntil !== null && me.mutedUntil > t) throw forbidden('you are muted in this chat');
       if (original.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
       if (original.forward !== null) throw new AppError('conflict', 'a forwarded message cannot be edited');
       const row = await repo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), {
