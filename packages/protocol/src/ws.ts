@@ -19,6 +19,14 @@ export const HelloFrame = z
     token: z.string().min(1).max(200),
     /** The feature level the client was built against. */
     featureLevel: z.number().int().nonnegative().optional(),
+    /**
+     * Chats to catch up, as in `chat.sync`. Given here, live messages of these chats wait for the
+     * catch-up, so nothing arrives twice or out of order after a reconnect.
+     */
+    sync: z
+      .array(z.object({ chatId: Id, version: Seq }).strict())
+      .max(5000)
+      .optional(),
   })
   .strict();
 

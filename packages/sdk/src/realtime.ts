@@ -73,6 +73,10 @@ export class Realtime extends Emitter<RealtimeEvents> {
   private readonly sends = new Map<string, PendingSend>();
   /** Highest log version seen per chat: the catch-up position after a reconnect. */
   readonly versions = new Map<number, number>();
+  /** Versions seen past a gap, per chat. */
+  private readonly ahead = new Map<number, Set<number>>();
+  /** Chats whose catch-up has not finished since the last connect. */
+  private readonly catchingUp = new Set<number>();
   /** Highest version seen per message id, so that nothing is emitted twice. */
   private readonly seenVersions = new Map<number, number>();
 
@@ -98,7 +102,11 @@ export class Realtime extends Emitter<RealtimeEvents> {
         ws.close(1000, 'no token');
         return;
       }
-      this.sendFrame({ type: 'session.hello', token, featureLevel: FEATURE_LEVEL });
+      // Catch-up positions travel with the hello, so the server holds live messages of these chats
+      // until their catch-up is written.
+      const sync = [...this.versions].map(([chatId, version]) => ({ chatId, version }));
+      for (const { chatId } of sync) this.catchingUp.add(chatId);
+      this.sendFrame({ type: 'session.hello', token, featureLevel: FEATURE_LEVEL, ...(sync.length ? { sync } : {}) });
     };
     ws.onmessage = (ev) => this.handleData(ev.data);
     ws.onerror = () => {
@@ -139,16 +147,13 @@ export class Realtime extends Emitter<RealtimeEvents> {
     if (frame.type === 'session.welcome') {
       this.authenticated = true;
       this.attempt = 0;
-      if (this.versions.size) {
-        this.sendFrame({ type: 'chat.sync', positions: [...this.versions].map(([chatId, version]) => ({ chatId, version })) });
-      }
       // Sends written while offline (or not yet acknowledged) go out again; the server stores each once.
       for (const p of this.sends.values()) this.sendFrame(p.frame);
       this.emit('welcome', frame);
     } else if (frame.type === 'message.new' || frame.type === 'message.updated') {
       this.handleMessage(frame.message);
     } else if (frame.type === 'chat.synced') {
-      this.bump(frame.chatId, frame.throughVersion);
+      this.synced(frame.chatId, frame.throughVersion, frame.hasMore);
       this.emit('synced', { chatId: frame.chatId, throughVersion: frame.throughVersion, hasMore: frame.hasMore });
       if (frame.hasMore && this.ws?.readyState === 1) {
         this.sendFrame({ type: 'chat.sync', positions: [{ chatId: frame.chatId, version: frame.throughVersion }] });
@@ -178,8 +183,38 @@ export class Realtime extends Emitter<RealtimeEvents> {
     this.emit('frame', frame);
   }
 
+  /**
+   * Advances a chat's catch-up position only over versions the client really has: live changes
+   * arrive in log order and move it one by one; a change seen beyond a gap (or during a catch-up)
+   * waits in `ahead` until the gap is filled or a `chat.synced` vouches for everything before it.
+   * So a reconnect never asks from past a message it did not get.
+   */
   private bump(chatId: number, version: number): void {
-    if ((this.versions.get(chatId) ?? 0) < version) this.versions.set(chatId, version);
+    const cur = this.versions.get(chatId);
+    if (cur === undefined) {
+      this.versions.set(chatId, version);
+      return;
+    }
+    if (version <= cur) return;
+    let ahead = this.ahead.get(chatId);
+    if (!ahead) this.ahead.set(chatId, (ahead = new Set()));
+    ahead.add(version);
+    if (!this.catchingUp.has(chatId)) this.advance(chatId, cur);
+  }
+
+  private advance(chatId: number, from: number): void {
+    const ahead = this.ahead.get(chatId);
+    let v = from;
+    while (ahead?.delete(v + 1)) v++;
+    this.versions.set(chatId, v);
+  }
+
+  private synced(chatId: number, through: number, hasMore: boolean): void {
+    const cur = Math.max(this.versions.get(chatId) ?? 0, through);
+    const ahead = this.ahead.get(chatId);
+    if (ahead) for (const v of ahead) if (v <= cur) ahead.delete(v);
+    if (!hasMore) this.catchingUp.delete(chatId);
+    this.advance(chatId, cur);
   }
 
   /** Emits each message once when first seen, then once per newer version. */
@@ -197,7 +232,10 @@ export class Realtime extends Emitter<RealtimeEvents> {
    */
   follow(chatId: number, version = 0): void {
     if (!this.versions.has(chatId)) this.versions.set(chatId, version);
-    if (this.authenticated) this.sendFrame({ type: 'chat.sync', positions: [{ chatId, version: this.versions.get(chatId)! }] });
+    if (this.authenticated) {
+      this.catchingUp.add(chatId);
+      this.sendFrame({ type: 'chat.sync', positions: [{ chatId, version: this.versions.get(chatId)! }] });
+    }
   }
 
   /**

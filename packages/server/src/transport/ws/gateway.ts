@@ -103,7 +103,11 @@ export function createGateway(deps: {
     metrics.wsConnections.set({ state: 'pending' }, all.size - authed);
   }
 
-  async function handleHello(conn: Connection, token: string): Promise<void> {
+  async function handleHello(
+    conn: Connection,
+    token: string,
+    sync: { chatId: number; version: number }[] | undefined,
+  ): Promise<void> {
     if (conn.auth) return sendError(conn, 'validation_failed', 'this socket is already authenticated');
     const who = await auth.authenticate(token);
     if (conn.ws.readyState !== conn.ws.OPEN) return;
@@ -114,6 +118,9 @@ export function createGateway(deps: {
     const sender = await deps.loadSender(who.accountId);
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     conn.sender = sender;
+    // Chats to catch up are held back BEFORE the socket joins live delivery: a message committed
+    // meanwhile waits for the catch-up instead of overtaking it.
+    if (sync?.length) conn.syncing = new Map(sync.map((p) => [p.chatId, []]));
     let acc = byAccount.get(who.accountId);
     if (!acc) byAccount.set(who.accountId, (acc = new Set()));
     acc.add(conn);
@@ -131,6 +138,7 @@ export function createGateway(deps: {
       featureLevel: FEATURE_LEVEL,
       serverTime: Date.now(),
     });
+    if (sync?.length) await handleSync(conn, sync);
   }
 
   function handleMessage(conn: Connection, data: RawData, isBinary: boolean): void {
@@ -157,7 +165,7 @@ export function createGateway(deps: {
     const frame = parsed.data;
     metrics.wsFrames.inc({ type: frame.type });
     if (frame.type === 'session.hello') {
-      handleHello(conn, frame.token).catch((err: unknown) => {
+      handleHello(conn, frame.token, frame.sync).catch((err: unknown) => {
         log.error({ err }, 'hello failed');
         sendError(conn, 'internal', 'internal error; it has been logged');
       });
