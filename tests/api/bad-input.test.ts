@@ -2,11 +2,13 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '@parta/testkit';
+import type { PartaClient } from '@parta/sdk';
 import {
   ERROR_STATUS,
   ErrorBody,
   type ErrorCode,
   HealthResponse,
+  MAX_SYNC_POSITIONS,
   MAX_WS_FRAME_BYTES,
   ServerFrame,
   WS_CLOSE,
@@ -22,6 +24,8 @@ import {
 type BodyKind =
   /** `DevLoginRequest`. */
   | 'login'
+  /** A JSON object described by the route's `json` entry in `BODIES`. */
+  | 'json'
   /** Nothing; a JSON body is parsed (so malformed JSON is still malformed) and then refused. */
   | 'none'
   /** A GET: HTTP gives a body no meaning and `fetch` cannot send one. */
@@ -35,19 +39,40 @@ type QueryKind =
   | 'page'
   /** `PeopleQuery`: role, limit and after. */
   | 'people'
+  /** `MessagePageQuery`: before, after and limit. */
+  | 'messages'
+  /** `SearchQuery`: q, chatId and limit. */
+  | 'search'
+  /** The moderation queue: `all=0|1`. */
+  | 'reports'
   /** Not looked at (the health probe; monitors add cache-busters). */
   | 'ignored';
 
 /** What the `:id` of a path names. */
-type IdKind = 'session' | 'organization' | 'class';
+type IdKind = 'session' | 'organization' | 'class' | 'chat' | 'report';
+
+/** The JSON bodies of the chat routes (see `BODIES`). */
+type JsonKind =
+  'createChat' | 'direct' | 'addMembers' | 'updateMember' | 'send' | 'edit' | 'react' | 'report' | 'read' | 'resolve';
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 interface Route {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: Method;
   path: string;
   auth: boolean;
   body: BodyKind;
   query: QueryKind;
   id?: IdKind;
+  /** For `body: 'json'`: which body. */
+  json?: JsonKind;
+  /**
+   * Path parameters other than `:id` (already URL-encoded), or a fresh `:id` too, for one valid
+   * call; called before every call, since some calls use up what they name (a deleted message).
+   */
+  params?: () => Promise<Record<string, string>>;
+  /** The status of a valid call; 200 unless given. */
+  status?: number;
   /** Ends sessions when it succeeds: every call gets a fresh token of a throwaway account. */
   revokes?: boolean;
 }
@@ -66,16 +91,287 @@ const ROUTES: Route[] = [
   { method: 'GET', path: '/api/v1/organizations/:id/people', auth: true, body: 'get', query: 'people', id: 'organization' },
   { method: 'GET', path: '/api/v1/classes/:id/members', auth: true, body: 'get', query: 'none', id: 'class' },
   { method: 'GET', path: '/api/v1/health', auth: false, body: 'get', query: 'ignored' },
+
+  { method: 'GET', path: '/api/v1/chats', auth: true, body: 'get', query: 'none' },
+  { method: 'POST', path: '/api/v1/chats', auth: true, body: 'json', json: 'createChat', query: 'none', status: 201 },
+  { method: 'POST', path: '/api/v1/chats/direct', auth: true, body: 'json', json: 'direct', query: 'none' },
+  { method: 'GET', path: '/api/v1/chats/:id', auth: true, body: 'get', query: 'none', id: 'chat' },
+  { method: 'GET', path: '/api/v1/chats/:id/members', auth: true, body: 'get', query: 'none', id: 'chat' },
+  { method: 'POST', path: '/api/v1/chats/:id/members', auth: true, body: 'json', json: 'addMembers', query: 'none', id: 'chat' },
+  {
+    method: 'DELETE',
+    path: '/api/v1/chats/:id/members/:personId',
+    auth: true,
+    body: 'none',
+    query: 'none',
+    id: 'chat',
+    // Every call removes someone: a fresh chat of the main account and a student each time.
+    params: async () => ({ id: String(await freshChat()), personId: String(fx.other) }),
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/chats/:id/members/:personId',
+    auth: true,
+    body: 'json',
+    json: 'updateMember',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ personId: String(fx.student) }),
+  },
+  { method: 'GET', path: '/api/v1/chats/:id/messages', auth: true, body: 'get', query: 'messages', id: 'chat' },
+  { method: 'POST', path: '/api/v1/chats/:id/messages', auth: true, body: 'json', json: 'send', query: 'none', id: 'chat' },
+  {
+    method: 'PATCH',
+    path: '/api/v1/chats/:id/messages/:seq',
+    auth: true,
+    body: 'json',
+    json: 'edit',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ seq: String(fx.editable) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/chats/:id/messages/:seq',
+    auth: true,
+    body: 'none',
+    query: 'none',
+    id: 'chat',
+    // Every call deletes a message of its own.
+    params: async () => ({ seq: String(await freshMessage()) }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/chats/:id/messages/:seq/reactions',
+    auth: true,
+    body: 'json',
+    json: 'react',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ seq: String(fx.target) }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/chats/:id/messages/:seq/reactions/:emoji',
+    auth: true,
+    body: 'none',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ seq: String(fx.target), emoji: encodeURIComponent('👍') }),
+  },
+  ...(['PUT', 'DELETE'] as const).map((method): Route => ({
+    method,
+    path: '/api/v1/chats/:id/messages/:seq/pin',
+    auth: true,
+    body: 'none',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ seq: String(fx.target) }),
+  })),
+  ...(['readers', 'history'] as const).map((what): Route => ({
+    method: 'GET',
+    path: `/api/v1/chats/:id/messages/:seq/${what}`,
+    auth: true,
+    body: 'get',
+    query: 'none',
+    id: 'chat',
+    params: async () => ({ seq: String(fx.target) }),
+  })),
+  {
+    method: 'POST',
+    path: '/api/v1/chats/:id/messages/:seq/report',
+    auth: true,
+    body: 'json',
+    json: 'report',
+    query: 'none',
+    id: 'chat',
+    status: 201,
+    params: async () => ({ seq: String(fx.target) }),
+  },
+  { method: 'POST', path: '/api/v1/chats/:id/read', auth: true, body: 'json', json: 'read', query: 'none', id: 'chat' },
+  { method: 'GET', path: '/api/v1/organizations/:id/reports', auth: true, body: 'get', query: 'reports', id: 'organization' },
+  { method: 'POST', path: '/api/v1/reports/:id/resolve', auth: true, body: 'json', json: 'resolve', query: 'none', id: 'report' },
+  { method: 'POST', path: '/api/v1/organizations/:id/roster-sync', auth: true, body: 'none', query: 'none', id: 'organization' },
+  { method: 'GET', path: '/api/v1/search', auth: true, body: 'get', query: 'search' },
 ];
+
+/** A JSON body: a valid one (fresh per call), and wrong ones with the issue path each must name. */
+interface JsonBody {
+  valid: () => Record<string, unknown>;
+  invalid: () => [unknown, string][];
+}
+
+let sequence = 0;
+/** A client id no send has used yet. */
+const freshClientId = () => `bad-input-${++sequence}`;
+
+/** `n` distinct positive ids. */
+const manyIds = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+const BODIES: Record<JsonKind, JsonBody> = {
+  createChat: {
+    valid: () => ({ kind: 'group', organizationId: ids.organization, title: 'Группа', personIds: [fx.student] }),
+    invalid: () => {
+      const ok = { kind: 'group', organizationId: ids.organization, title: 'Группа' };
+      return [
+        [{ ...ok, kind: 'direct' }, 'kind'],
+        [{ ...ok, kind: undefined }, 'kind'],
+        [{ ...ok, organizationId: String(ids.organization) }, 'organizationId'],
+        [{ ...ok, organizationId: 0 }, 'organizationId'],
+        [{ ...ok, title: '' }, 'title'],
+        [{ ...ok, title: ' \n\t ' }, 'title'],
+        [{ ...ok, title: 'т'.repeat(129) }, 'title'],
+        [{ ...ok, title: 42 }, 'title'],
+        [{ ...ok, personIds: manyIds(5001) }, 'personIds'],
+        [{ ...ok, personIds: [String(fx.student)] }, 'personIds.0'],
+        [{ ...ok, personIds: fx.student }, 'personIds'],
+        [{ ...ok, classIds: manyIds(51) }, 'classIds'],
+        [{ ...ok, allowComments: 'yes' }, 'allowComments'],
+        [{ ...ok, purpose: 'secret' }, 'purpose'],
+      ];
+    },
+  },
+  direct: {
+    valid: () => ({ personId: fx.student }),
+    invalid: () => [
+      [{}, 'personId'],
+      [{ personId: String(fx.student) }, 'personId'],
+      [{ personId: 0 }, 'personId'],
+      [{ personId: -1 }, 'personId'],
+      [{ personId: 1.5 }, 'personId'],
+      [{ personId: 2 ** 53 }, 'personId'],
+      [{ personId: [fx.student] }, 'personId'],
+    ],
+  },
+  addMembers: {
+    valid: () => ({ personIds: [fx.other] }),
+    invalid: () => [
+      [{}, 'personIds'],
+      [{ personIds: [] }, 'personIds'],
+      [{ personIds: manyIds(5001) }, 'personIds'],
+      [{ personIds: [0] }, 'personIds.0'],
+      [{ personIds: [String(fx.other)] }, 'personIds.0'],
+      [{ personIds: fx.other }, 'personIds'],
+    ],
+  },
+  updateMember: {
+    valid: () => ({ role: 'member', mutedUntil: null }),
+    invalid: () => [
+      [{ role: 'god' }, 'role'],
+      [{ role: 7 }, 'role'],
+      [{ mutedUntil: -1 }, 'mutedUntil'],
+      [{ mutedUntil: 1.5 }, 'mutedUntil'],
+      [{ mutedUntil: 'tomorrow' }, 'mutedUntil'],
+    ],
+  },
+  send: {
+    valid: () => ({ clientId: freshClientId(), text: 'Добрый день' }),
+    invalid: () => {
+      const ok = { clientId: 'bad-input-send', text: 'Добрый день' };
+      return [
+        [{ text: ok.text }, 'clientId'],
+        [{ clientId: ok.clientId }, 'text'],
+        [{ ...ok, text: 'я'.repeat(4097) }, 'text'],
+        [{ ...ok, text: 'x'.repeat(4097) }, 'text'],
+        [{ ...ok, text: '' }, 'text'],
+        [{ ...ok, text: ' \n\t\u00a0 ' }, 'text'],
+        [{ ...ok, text: 42 }, 'text'],
+        [{ ...ok, text: null }, 'text'],
+        [{ ...ok, clientId: 'short' }, 'clientId'],
+        [{ ...ok, clientId: 'with spaces!' }, 'clientId'],
+        [{ ...ok, clientId: 'кириллица-id' }, 'clientId'],
+        [{ ...ok, clientId: 'x'.repeat(65) }, 'clientId'],
+        [{ ...ok, clientId: 12345678 }, 'clientId'],
+        [{ ...ok, replyToSeq: 0 }, 'replyToSeq'],
+        [{ ...ok, replyToSeq: 2147483648 }, 'replyToSeq'],
+        [{ ...ok, replyToSeq: '1' }, 'replyToSeq'],
+        [{ ...ok, mentions: manyIds(101) }, 'mentions'],
+        [{ ...ok, mentions: ['all'] }, 'mentions.0'],
+        [{ ...ok, mentionAll: 'yes' }, 'mentionAll'],
+        [{ ...ok, mustAcknowledge: 1 }, 'mustAcknowledge'],
+        [{ ...ok, forward: { chatId: fx.chat } }, 'forward.seq'],
+        [{ ...ok, forward: { chatId: fx.chat, seq: 1, extra: true } }, 'forward'],
+      ];
+    },
+  },
+  edit: {
+    valid: () => ({ text: `Исправлено ${++sequence}` }),
+    invalid: () => [
+      [{}, 'text'],
+      [{ text: 'я'.repeat(4097) }, 'text'],
+      [{ text: '   ' }, 'text'],
+      [{ text: 42 }, 'text'],
+    ],
+  },
+  react: {
+    valid: () => ({ emoji: '👍' }),
+    invalid: () => [
+      [{}, 'emoji'],
+      [{ emoji: '' }, 'emoji'],
+      [{ emoji: 'x'.repeat(17) }, 'emoji'],
+      [{ emoji: '👍'.repeat(17) }, 'emoji'],
+      [{ emoji: 42 }, 'emoji'],
+    ],
+  },
+  report: {
+    valid: () => ({ reason: 'Оскорбление' }),
+    invalid: () => [
+      [{}, 'reason'],
+      [{ reason: '' }, 'reason'],
+      [{ reason: '   ' }, 'reason'],
+      [{ reason: 'п'.repeat(1001) }, 'reason'],
+      [{ reason: ['spam'] }, 'reason'],
+    ],
+  },
+  read: {
+    valid: () => ({ seq: 1 }),
+    invalid: () => [
+      [{}, 'seq'],
+      [{ seq: -1 }, 'seq'],
+      [{ seq: 1.5 }, 'seq'],
+      [{ seq: '1' }, 'seq'],
+      [{ seq: 2147483648 }, 'seq'],
+      [{ seq: null }, 'seq'],
+    ],
+  },
+  resolve: {
+    valid: () => ({ action: 'dismissed' }),
+    invalid: () => [
+      [{}, 'action'],
+      [{ action: 'ban' }, 'action'],
+      [{ action: 'DISMISSED' }, 'action'],
+      [{ action: 1 }, 'action'],
+    ],
+  },
+};
 
 const nameOf = (r: Route) => `${r.method} ${r.path}`;
 
 let server: TestServer;
-/** A teacher of the school; its token is shared by every non-revoking call and must survive them all. */
-let main: { login: string; token: string };
+/**
+ * A homeroom teacher who is also the school's admin (so that every chat route, moderation
+ * included, has a valid call); its token is shared by every non-revoking call and must survive them all.
+ */
+let main: { login: string; token: string; client: PartaClient };
 /** An account whose sessions the logout routes may end. */
 let victimLogin: string;
-let ids: Record<IdKind, number>;
+let ids: Record<'organization' | 'class', number>;
+/** The chat data valid calls use. */
+let fx: {
+  /** The main account's person. */
+  person: number;
+  /** Two students of the main account's class. */
+  student: number;
+  other: number;
+  /** A group the main account owns, with both students. */
+  chat: number;
+  /** A message of the main account in `chat`, edited by the valid calls. */
+  editable: number;
+  /** A message of a student in `chat`: reacted to, pinned, read, reported. */
+  target: number;
+  /** A chat of another teacher, without the main account. */
+  foreign: number;
+};
 
 /** One answer, already checked against the error contract. */
 interface Answer {
@@ -122,16 +418,65 @@ async function login(loginName: string): Promise<string> {
   return (await server.login(loginName)).token!;
 }
 
+/** Fills a path's parameters (`:id`, `:seq`, ...); those not given stay as they are. */
+function fill(path: string, params: Record<string, string>): string {
+  return path.replace(/:(\w+)/g, (whole, name: string) => params[name] ?? whole);
+}
+
+/** The names of a path's parameters. */
+function paramsOf(route: Route): string[] {
+  return [...route.path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+}
+
+/** Path parameters of one valid call; `given` ones are not looked up. */
+async function validParams(route: Route, given: Record<string, string> = {}): Promise<Record<string, string>> {
+  const params: Record<string, string> = {};
+  if (route.id && given.id === undefined) params.id = String(await existingId(route.id));
+  return { ...params, ...(await route.params?.()), ...given };
+}
+
 async function defaultPath(route: Route): Promise<string> {
-  if (!route.id) return route.path;
-  return route.path.replace(':id', String(await existingId(route.id)));
+  return fill(route.path, await validParams(route));
+}
+
+/** The path and body of one valid call (for calls that differ from it in one respect only). */
+async function valid(route: Route, params: Record<string, string> = {}): Promise<CallOptions> {
+  const path = fill(route.path, await validParams(route, params));
+  if (route.body === 'login') return { path, body: JSON.stringify({ login: main.login }) };
+  if (route.json) return { path, body: JSON.stringify(BODIES[route.json].valid()) };
+  if (route.query === 'search') return { path, query: `q=${encodeURIComponent('контрольная')}` };
+  return { path };
 }
 
 async function existingId(kind: IdKind): Promise<number> {
-  if (kind !== 'session') return ids[kind];
-  // A second session of the main account, so that revoking it leaves the shared token alive.
-  const c = await server.login(main.login);
-  return (await c.sessions()).sessions.find((s) => s.current)!.id;
+  switch (kind) {
+    case 'session': {
+      // A second session of the main account, so that revoking it leaves the shared token alive.
+      const c = await server.login(main.login);
+      return (await c.sessions()).sessions.find((s) => s.current)!.id;
+    }
+    case 'chat':
+      return fx.chat;
+    case 'report':
+      // Resolving uses a report up: a fresh one each time.
+      return (await main.client.report(fx.chat, fx.target, 'Спам')).reportId;
+    default:
+      return ids[kind];
+  }
+}
+
+/** A fresh group of the main account with one student. */
+async function freshChat(): Promise<number> {
+  const chat = await server.build.chat({
+    organizationId: ids.organization,
+    members: [{ personId: fx.person }, { personId: fx.other }],
+  });
+  return chat.id;
+}
+
+/** A fresh message of the main account in `fx.chat`; its seq. */
+async function freshMessage(): Promise<number> {
+  return (await main.client.sendMessage(fx.chat, { clientId: freshClientId(), text: 'Удалю' })).seq;
 }
 
 async function call(route: Route, o: CallOptions = {}): Promise<Answer> {
@@ -199,24 +544,55 @@ function chunkedOversizedBody(): ReadableStream<Uint8Array<ArrayBuffer>> {
 const OVERSIZED = JSON.stringify({ login: 'a'.repeat(1024 * 1024 + 16) });
 
 beforeAll(async () => {
-  server = await startTestServer();
+  // Valid calls send many messages; the send rate limit is not what this file is about.
+  server = await startTestServer({ PARTA_SEND_RATE_PER_SEC: '100000' });
   const b = server.build;
   const school = await b.school();
   const cls = await b.schoolClass({ organizationId: school.id });
   const teacher = await b.teacher(school.id, [{ id: cls.id, homeroom: true }]);
-  main = { login: teacher.login!, token: await login(teacher.login!) };
+  await b.membership({ personId: teacher.id, role: 'school_admin', organizationId: school.id });
+  const client = await server.login(teacher.login!);
+  main = { login: teacher.login!, token: client.token!, client };
   victimLogin = (await b.person()).login!;
-  ids = { organization: school.id, class: cls.id, session: 0 };
+  ids = { organization: school.id, class: cls.id };
+
+  const student = await b.student(cls);
+  const other = await b.student(cls);
+  const chat = await client.createChat({
+    kind: 'group',
+    organizationId: school.id,
+    title: 'Плохой ввод',
+    personIds: [student.id, other.id],
+  });
+  const editable = (await client.sendMessage(chat.id, { clientId: freshClientId(), text: 'Черновик' })).seq;
+  const s = await server.login(student.login!);
+  const target = (await s.sendMessage(chat.id, { clientId: freshClientId(), text: 'Контрольная в пятницу' })).seq;
+  const colleague = await b.teacher(school.id);
+  const foreign = await b.chat({ organizationId: school.id, members: [{ personId: colleague.id }, { personId: other.id }] });
+  fx = { person: teacher.id, student: student.id, other: other.id, chat: chat.id, editable, target, foreign: foreign.id };
 });
 
 afterAll(async () => {
   await server?.close();
 });
 
+/** The kind of a path parameter, for the values it refuses. */
+function paramKind(name: string): 'id' | 'seq' | 'emoji' {
+  return name === 'seq' ? 'seq' : name === 'emoji' ? 'emoji' : 'id';
+}
+
+/** A method the route's path does not define. */
+function undefinedMethod(route: Route): Method {
+  const defined = new Set(ROUTES.filter((r) => r.path === route.path).map((r) => r.method));
+  return (['PUT', 'PATCH', 'POST', 'DELETE', 'GET'] as const).find((m) => !defined.has(m))!;
+}
+
 describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) => {
-  it('answers a valid request with 200', async () => {
-    const answer = await call(route, route.body === 'login' ? { body: JSON.stringify({ login: main.login }) } : {});
-    expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+  const okStatus = route.status ?? 200;
+
+  it(`answers a valid request with ${okStatus}`, async () => {
+    const answer = await call(route, await valid(route));
+    expect(answer.status, JSON.stringify(answer.json)).toBe(okStatus);
   });
 
   if (route.body === 'login') {
@@ -286,6 +662,85 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
     });
   }
 
+  if (route.json) {
+    const spec = BODIES[route.json];
+
+    it('refuses a malformed or empty JSON body with malformed_json', async () => {
+      const { path } = await valid(route);
+      const key = Object.keys(spec.valid())[0]!;
+      for (const body of [`{"${key}":`, '{', '{"a":1,}', "{'a':1}", '']) {
+        expectError(await call(route, { path, body }), 'malformed_json');
+      }
+      expectError(await call(route, { path, contentType: 'application/json' }), 'malformed_json');
+    });
+
+    it('refuses a missing body and bodies that are not objects with validation_failed', async () => {
+      const { path } = await valid(route);
+      // Every chat body has a required field but one: the member change, whose fields are all optional.
+      if (route.json !== 'updateMember') expectError(await call(route, { path }), 'validation_failed');
+      for (const body of ['[]', '"text"', '42', 'true', 'null', JSON.stringify([spec.valid()])]) {
+        const error = expectError(await call(route, { path, body }), 'validation_failed');
+        expect(firstIssuePath(error), body).toBe('');
+      }
+    });
+
+    it('refuses wrong types and out-of-range values with validation_failed naming the field', async () => {
+      const { path } = await valid(route);
+      for (const [body, field] of spec.invalid()) {
+        const json = JSON.stringify(body);
+        const error = expectError(await call(route, { path, body: json }), 'validation_failed');
+        expect(firstIssuePath(error), json.slice(0, 200)).toBe(field);
+      }
+    });
+
+    if (route.json === 'updateMember') {
+      it('answers a change of nothing with 200 and changes nothing', async () => {
+        const { path } = await valid(route);
+        const before = (await main.client.members(fx.chat)).members;
+        expect((await call(route, { path, body: '{}' })).status).toBe(200);
+        expect((await call(route, { path })).status).toBe(200);
+        expect((await main.client.members(fx.chat)).members).toEqual(before);
+      });
+    }
+
+    if (route.json === 'read') {
+      it('keeps a read position within the log: past the last message it stops at the last one', async () => {
+        const { path } = await valid(route);
+        const { lastSeq } = await main.client.chat(fx.chat);
+        for (const seq of [lastSeq + 1, 2147483647]) {
+          const answer = await call(route, { path, body: JSON.stringify({ seq }) });
+          expect(answer.json, String(seq)).toEqual({ readSeq: lastSeq });
+        }
+        expect((await main.client.chat(fx.chat)).readSeq).toBe(lastSeq);
+      });
+    }
+
+    it('refuses unknown fields with validation_failed', async () => {
+      const { path } = await valid(route);
+      for (const extra of [{ admin: true }, { chatId: fx.chat }, { senderPersonId: fx.other }, { text_: 'x' }]) {
+        expectError(await call(route, { path, body: JSON.stringify({ ...spec.valid(), ...extra }) }), 'validation_failed');
+      }
+    });
+
+    it('refuses a body that is not valid UTF-8 with invalid_utf8', async () => {
+      const { path } = await valid(route);
+      expectError(await call(route, { path, body: invalidUtf8Body(Object.keys(spec.valid())[0]!) }), 'invalid_utf8');
+    });
+
+    it('refuses prototype poisoning with malformed_json', async () => {
+      const { path } = await valid(route);
+      const inner = JSON.stringify(spec.valid()).slice(1, -1);
+      expectError(await call(route, { path, body: `{${inner},"__proto__":{"admin":true}}` }), 'malformed_json');
+      expectError(await call(route, { path, body: `{${inner},"constructor":{"prototype":{"admin":true}}}` }), 'malformed_json');
+    });
+
+    it('refuses a JSON body sent as another media type with unsupported_media_type', async () => {
+      const { path, body } = await valid(route);
+      expectError(await call(route, { path, body, contentType: 'text/plain' }), 'unsupported_media_type');
+      expectError(await call(route, { path, body, contentType: 'multipart/form-data' }), 'unsupported_media_type');
+    });
+  }
+
   if (route.body === 'none') {
     it('refuses a body with validation_failed: it takes none', async () => {
       for (const body of ['{"login":"someone"}', '{"login":42}', '[]', '"text"', '1']) {
@@ -320,12 +775,10 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
     });
   }
 
-  const validBody = route.body === 'login' ? () => ({ body: JSON.stringify({ login: main.login }) }) : () => ({});
-
   if (route.query === 'none') {
     it('refuses unknown query parameters with validation_failed', async () => {
       for (const query of ['x=1', 'limit=10', '__proto__=1', 'token=abc', 'a[b]=1']) {
-        expectError(await call(route, { ...validBody(), query }), 'validation_failed');
+        expectError(await call(route, { ...(await valid(route)), query }), 'validation_failed');
       }
     });
   }
@@ -379,24 +832,168 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
     });
   }
 
-  if (route.id) {
-    const withId = (id: string) => route.path.replace(':id', id);
-
-    it('refuses bad path ids with validation_failed naming the id', async () => {
-      for (const id of ['abc', '-1', '0', '1.5', '99999999999999999999', '%20', 'null', '1;drop']) {
-        const error = expectError(await call(route, { ...validBody(), path: withId(id) }), 'validation_failed');
-        expect(firstIssuePath(error), id).toBe('id');
+  if (route.query === 'messages') {
+    it('refuses unknown query parameters with validation_failed', async () => {
+      for (const query of ['wat=1', 'offset=5', 'seq=1', 'limit=10&q=x']) {
+        expectError(await call(route, { query }), 'validation_failed');
       }
     });
 
-    it('refuses an id longer than the router allows and a broken percent-encoding with validation_failed', async () => {
-      expectError(await call(route, { path: withId('1'.repeat(200)) }), 'validation_failed');
-      expectError(await call(route, { path: withId('%E0%A4%A') }), 'validation_failed');
+    it('refuses bad before, after and limit values with validation_failed naming the parameter', async () => {
+      const cases: [string, string][] = [
+        ['before=0', 'before'],
+        ['before=-1', 'before'],
+        ['before=abc', 'before'],
+        ['before=2147483648', 'before'],
+        ['before=1.5', 'before'],
+        ['before=', 'before'],
+        ['after=-1', 'after'],
+        ['after=2147483648', 'after'],
+        ['after=1e3', 'after'],
+        ['after=1&after=2', 'after'],
+        ['limit=0', 'limit'],
+        ['limit=501', 'limit'],
+        ['limit=abc', 'limit'],
+        ['limit=-1', 'limit'],
+      ];
+      for (const [query, path] of cases) {
+        const error = expectError(await call(route, { query }), 'validation_failed');
+        expect(firstIssuePath(error), query).toBe(path);
+      }
     });
 
-    it('answers a valid id that does not exist with not_found', async () => {
-      expectError(await call(route, { path: withId('987654321') }), 'not_found');
-      expectError(await call(route, { path: withId(String(Number.MAX_SAFE_INTEGER)) }), 'not_found');
+    it('accepts the edges of each range', async () => {
+      for (const query of ['limit=1', 'limit=500', 'before=1', 'before=2147483647', 'after=0', 'after=2147483647']) {
+        const answer = await call(route, { query });
+        expect(answer.status, query).toBe(200);
+      }
+      const past = await call(route, { query: 'after=2147483647' });
+      expect(past.json).toEqual({ messages: [], hasMore: false });
+    });
+  }
+
+  if (route.query === 'search') {
+    it('refuses a missing, too short or too long q with validation_failed naming q', async () => {
+      for (const query of ['', 'q=', 'q=a', 'q=%20a%20', `q=${'%20'.repeat(10)}`, `q=${'а'.repeat(201)}`, 'q=ab&q=cd']) {
+        const error = expectError(await call(route, { query }), 'validation_failed');
+        expect(firstIssuePath(error), query).toBe('q');
+      }
+    });
+
+    it('refuses bad chatId and limit values and unknown parameters with validation_failed', async () => {
+      const cases: [string, string][] = [
+        ['q=урок&chatId=0', 'chatId'],
+        ['q=урок&chatId=abc', 'chatId'],
+        ['q=урок&chatId=-1', 'chatId'],
+        ['q=урок&chatId=2147483648', 'chatId'],
+        ['q=урок&limit=0', 'limit'],
+        ['q=урок&limit=101', 'limit'],
+        ['q=урок&limit=x', 'limit'],
+      ];
+      for (const [query, path] of cases) {
+        const error = expectError(await call(route, { query }), 'validation_failed');
+        expect(firstIssuePath(error), query).toBe(path);
+      }
+      expectError(await call(route, { query: 'q=урок&after=1' }), 'validation_failed');
+    });
+
+    it('accepts the edges, and words that look like query syntax', async () => {
+      for (const q of [
+        'ab',
+        'а'.repeat(200),
+        'контрольная',
+        '"quoted"',
+        'a* OR b',
+        'NEAR(a b)',
+        "'; drop table messages; --",
+        '-x:y',
+      ]) {
+        const answer = await call(route, { query: `q=${encodeURIComponent(q)}` });
+        expect(answer.status, q).toBe(200);
+      }
+      expect((await call(route, { query: `q=урок&chatId=${fx.chat}&limit=100` })).status).toBe(200);
+    });
+
+    it('answers a chat the caller is not in, or that does not exist, with not_found', async () => {
+      expectError(await call(route, { query: `q=урок&chatId=${fx.foreign}` }), 'not_found');
+      expectError(await call(route, { query: 'q=урок&chatId=987654321' }), 'not_found');
+    });
+  }
+
+  if (route.query === 'reports') {
+    it('refuses unknown query parameters and bad values with validation_failed', async () => {
+      for (const query of ['x=1', 'all=2', 'all=yes', 'all=', 'all=1&all=0', 'limit=10']) {
+        expectError(await call(route, { query }), 'validation_failed');
+      }
+      expect((await call(route, { query: 'all=1' })).status).toBe(200);
+      expect((await call(route, { query: 'all=0' })).status).toBe(200);
+    });
+  }
+
+  for (const param of paramsOf(route)) {
+    const kind = paramKind(param);
+    const withParam = async (value: string) => (await valid(route, { [param]: value })).path!;
+    const validBodyWith = async (value: string) => valid(route, { [param]: value });
+
+    if (kind === 'id') {
+      it(`refuses bad path ${param}s with validation_failed naming the ${param}`, async () => {
+        for (const id of ['abc', '-1', '0', '1.5', '99999999999999999999', '%20', 'null', '1;drop']) {
+          const error = expectError(await call(route, await validBodyWith(id)), 'validation_failed');
+          expect(firstIssuePath(error), id).toBe(param);
+        }
+      });
+    }
+
+    if (kind === 'seq') {
+      it('refuses bad path seqs with validation_failed naming the seq', async () => {
+        for (const seq of ['0', '-1', 'abc', '2147483648', '1.5', '1e3', '0x10', '99999999999999999999', '%20']) {
+          const error = expectError(await call(route, await validBodyWith(seq)), 'validation_failed');
+          expect(firstIssuePath(error), seq).toBe('seq');
+        }
+      });
+    }
+
+    if (kind === 'emoji') {
+      it('refuses an emoji over 16 characters with validation_failed naming the emoji', async () => {
+        for (const emoji of ['x'.repeat(17), 'я'.repeat(17), '👍'.repeat(17)]) {
+          const error = expectError(await call(route, await validBodyWith(encodeURIComponent(emoji))), 'validation_failed');
+          expect(firstIssuePath(error), emoji).toBe('emoji');
+        }
+      });
+
+      it('refuses an empty emoji: without its segment the path is another route’s, with it the emoji is too short', async () => {
+        const path = (await withParam('')).replace(/\/$/, '');
+        // Without the emoji segment, the path is that of adding a reaction, which DELETE does not define.
+        expectError(await call(route, { path }), 'method_not_allowed');
+        // With the slash, the router hands over an empty emoji, which is too short.
+        const error = expectError(await call(route, { path: `${path}/` }), 'validation_failed');
+        expect(firstIssuePath(error)).toBe('emoji');
+      });
+
+      it('answers a reaction nobody gave with the message as it is', async () => {
+        const answer = await call(route, await validBodyWith(encodeURIComponent('🙈')));
+        expect(answer.status).toBe(200);
+      });
+    }
+
+    if (kind !== 'emoji') {
+      it(`refuses a ${param} longer than the router allows and a broken percent-encoding with validation_failed`, async () => {
+        expectError(await call(route, await validBodyWith('1'.repeat(200))), 'validation_failed');
+        expectError(await call(route, await validBodyWith('%E0%A4%A')), 'validation_failed');
+      });
+
+      it(`answers a valid ${param} that does not exist with not_found`, async () => {
+        const missing = kind === 'seq' ? ['987654', '2147483647'] : ['987654321', String(Number.MAX_SAFE_INTEGER)];
+        for (const value of missing) {
+          expectError(await call(route, await validBodyWith(value)), 'not_found');
+        }
+      });
+    }
+  }
+
+  if (route.id === 'chat') {
+    it('answers a chat the caller is not a member of with not_found, as if it did not exist', async () => {
+      expectError(await call(route, await valid(route, { id: String(fx.foreign) })), 'not_found');
     });
   }
 
@@ -427,14 +1024,13 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
 
     it('accepts the auth scheme in any letter case (RFC 9110)', async () => {
       const token = route.revokes ? await login(victimLogin) : main.token;
-      const answer = await call(route, { authorization: `bearer ${token}` });
-      expect(answer.status, JSON.stringify(answer.json)).toBe(200);
+      const answer = await call(route, { ...(await valid(route)), authorization: `bearer ${token}` });
+      expect(answer.status, JSON.stringify(answer.json)).toBe(okStatus);
     });
   }
 
   it('answers a method the path does not define with method_not_allowed and an Allow header', async () => {
-    const method = route.method === 'GET' ? 'PUT' : 'PATCH';
-    const answer = await call(route, { method });
+    const answer = await call(route, { method: undefinedMethod(route) });
     expectError(answer, 'method_not_allowed');
     expect(answer.headers.get('allow')).toContain(route.method);
   });
@@ -589,6 +1185,22 @@ class Probe {
     this.ws.send(JSON.stringify({ type: 'session.hello', token }));
     return next;
   }
+
+  /** The first frame of a type from index `from` on, waiting for it (5 s per frame). */
+  async until<T extends ServerFrame['type']>(type: T, from = 0): Promise<Extract<ServerFrame, { type: T }>> {
+    for (;;) {
+      const found = this.frames.slice(from).find((f) => f.type === type);
+      if (found) return found as Extract<ServerFrame, { type: T }>;
+      await this.next();
+    }
+  }
+
+  /** Round trip: the socket is open and the server answers on it. */
+  async ping(nonce: string): Promise<void> {
+    const from = this.frames.length;
+    this.ws.send(JSON.stringify({ type: 'session.ping', nonce }));
+    expect(await this.until('session.pong', from)).toMatchObject({ nonce });
+  }
 }
 
 describe('WebSocket', () => {
@@ -704,6 +1316,160 @@ describe('WebSocket', () => {
       expect(outcome).toBe('status 404');
     },
   );
+});
+
+describe('WebSocket messaging frames', () => {
+  /** A probe signed in as the main account. */
+  async function signedIn(): Promise<Probe> {
+    const p = new Probe();
+    await p.opened();
+    expect((await p.hello(main.token)).type).toBe('session.welcome');
+    return p;
+  }
+
+  /** Sends each frame and expects validation_failed naming the field; the socket stays open. */
+  async function refuses(p: Probe, cases: [unknown, string][]): Promise<void> {
+    for (const [frame, path] of cases) {
+      const json = JSON.stringify(frame);
+      const error = await p.error(json);
+      expect(error.code, json.slice(0, 200)).toBe('validation_failed');
+      expect((error.details?.issues as { path: string }[])[0]!.path, json.slice(0, 200)).toBe(path);
+    }
+    expect(p.ws.readyState).toBe(WebSocket.OPEN);
+  }
+
+  it('answers message.send with missing, mistyped or over-long fields with validation_failed, and stays open', async () => {
+    const p = await signedIn();
+    const ok = { type: 'message.send', chatId: fx.chat, clientId: 'ws-bad-input-1', text: 'Привет' };
+    await refuses(p, [
+      [{ ...ok, chatId: undefined }, 'chatId'],
+      [{ ...ok, chatId: String(fx.chat) }, 'chatId'],
+      [{ ...ok, chatId: 0 }, 'chatId'],
+      [{ ...ok, chatId: 1.5 }, 'chatId'],
+      [{ ...ok, chatId: null }, 'chatId'],
+      [{ ...ok, text: undefined }, 'text'],
+      [{ ...ok, text: 42 }, 'text'],
+      [{ ...ok, text: 'я'.repeat(4097) }, 'text'],
+      [{ ...ok, text: ' \n\t ' }, 'text'],
+      [{ ...ok, clientId: undefined }, 'clientId'],
+      [{ ...ok, clientId: 'short' }, 'clientId'],
+      [{ ...ok, clientId: 'bad chars!' }, 'clientId'],
+      [{ ...ok, clientId: 'x'.repeat(65) }, 'clientId'],
+      [{ ...ok, replyToSeq: -1 }, 'replyToSeq'],
+      [{ ...ok, replyToSeq: 2147483648 }, 'replyToSeq'],
+      [{ ...ok, mentions: manyIds(101) }, 'mentions'],
+      [{ ...ok, mentionAll: 'yes' }, 'mentionAll'],
+      [{ ...ok, admin: true }, ''],
+    ]);
+    await p.ping('after-bad-sends');
+    // 4,096 characters is the limit, not over it.
+    const from = p.frames.length;
+    p.ws.send(JSON.stringify({ ...ok, text: 'я'.repeat(4096) }));
+    expect(await p.until('message.ack', from)).toMatchObject({ clientId: ok.clientId, chatId: fx.chat, duplicate: false });
+    p.ws.close();
+  });
+
+  it('answers message.send to a chat the caller is not in, or that does not exist, with message.rejected not_found', async () => {
+    const p = await signedIn();
+    for (const chatId of [fx.foreign, 987654321, Number.MAX_SAFE_INTEGER]) {
+      const from = p.frames.length;
+      const clientId = `ws-not-mine-${chatId}`;
+      p.ws.send(JSON.stringify({ type: 'message.send', chatId, clientId, text: 'Можно к вам?' }));
+      const rejected = await p.until('message.rejected', from);
+      expect(rejected).toMatchObject({ clientId, chatId, code: 'not_found' });
+    }
+    expect(p.frames.filter((f) => f.type === 'message.ack' || f.type === 'message.new')).toEqual([]);
+    await p.ping('after-not-mine');
+    p.ws.close();
+    expect((await main.client.messages(fx.chat, { limit: 500 })).messages.map((m) => m.text)).not.toContain('Можно к вам?');
+  });
+
+  it('answers chat.sync with bad positions with validation_failed, and chats not the caller’s with not_found', async () => {
+    const p = await signedIn();
+    await refuses(p, [
+      [{ type: 'chat.sync' }, 'positions'],
+      [{ type: 'chat.sync', positions: {} }, 'positions'],
+      [{ type: 'chat.sync', positions: [{ chatId: String(fx.chat), version: 0 }] }, 'positions.0.chatId'],
+      [{ type: 'chat.sync', positions: [{ chatId: fx.chat }] }, 'positions.0.version'],
+      [{ type: 'chat.sync', positions: [{ chatId: fx.chat, version: -1 }] }, 'positions.0.version'],
+      [{ type: 'chat.sync', positions: [{ chatId: fx.chat, version: 2147483648 }] }, 'positions.0.version'],
+      [{ type: 'chat.sync', positions: [{ chatId: fx.chat, version: 0, seq: 1 }] }, 'positions.0'],
+    ]);
+    for (const chatId of [fx.foreign, 987654321]) {
+      const error = await p.error(JSON.stringify({ type: 'chat.sync', positions: [{ chatId, version: 0 }] }));
+      expect(error).toMatchObject({ code: 'not_found', details: { chatId } });
+    }
+    // The largest version there is: nothing newer, the chat is caught up.
+    const from = p.frames.length;
+    p.ws.send(JSON.stringify({ type: 'chat.sync', positions: [{ chatId: fx.chat, version: 2147483647 }] }));
+    expect(await p.until('chat.synced', from)).toEqual({
+      type: 'chat.synced',
+      chatId: fx.chat,
+      throughVersion: 2147483647,
+      hasMore: false,
+    });
+    await p.ping('after-sync');
+    p.ws.close();
+  });
+
+  it('closes with 1009 on a chat.sync of 5,001 positions: it cannot fit in one frame', async () => {
+    const p = await signedIn();
+    const frame = JSON.stringify({ type: 'chat.sync', positions: manyIds(5001).map((chatId) => ({ chatId, version: 0 })) });
+    expect(frame.length).toBeGreaterThan(MAX_WS_FRAME_BYTES);
+    p.ws.send(frame);
+    expect((await p.closed).code).toBe(WS_CLOSE.tooLarge);
+  });
+
+  it('refuses a chat.sync of more positions than one frame may carry with validation_failed, keeping the socket', async () => {
+    const p = await signedIn();
+    await refuses(p, [
+      [{ type: 'chat.sync', positions: manyIds(MAX_SYNC_POSITIONS + 1).map((chatId) => ({ chatId, version: 0 })) }, 'positions'],
+    ]);
+    await p.ping('after-long-sync');
+    p.ws.close();
+  });
+
+  it('answers chat.read, chat.typing and presence.query with bad fields with validation_failed', async () => {
+    const p = await signedIn();
+    await refuses(p, [
+      [{ type: 'chat.read', chatId: fx.chat }, 'seq'],
+      [{ type: 'chat.read', chatId: fx.chat, seq: 2147483648 }, 'seq'],
+      [{ type: 'chat.read', chatId: fx.chat, seq: Number.MAX_SAFE_INTEGER }, 'seq'],
+      [{ type: 'chat.read', chatId: fx.chat, seq: -1 }, 'seq'],
+      [{ type: 'chat.read', chatId: fx.chat, seq: '1' }, 'seq'],
+      [{ type: 'chat.read', seq: 1 }, 'chatId'],
+      [{ type: 'chat.read', chatId: fx.chat, seq: 1, version: 1 }, ''],
+      [{ type: 'chat.typing' }, 'chatId'],
+      [{ type: 'chat.typing', chatId: 'all' }, 'chatId'],
+      [{ type: 'chat.typing', chatId: fx.chat, text: 'h' }, ''],
+      [{ type: 'presence.query' }, 'personIds'],
+      [{ type: 'presence.query', personIds: [] }, 'personIds'],
+      [{ type: 'presence.query', personIds: manyIds(501) }, 'personIds'],
+      [{ type: 'presence.query', personIds: [String(fx.student)] }, 'personIds.0'],
+    ]);
+    await p.ping('after-bad-frames');
+    p.ws.close();
+  });
+
+  it('answers chat.read and chat.typing in a chat the caller is not in with not_found', async () => {
+    const p = await signedIn();
+    for (const chatId of [fx.foreign, 987654321]) {
+      expect((await p.error(JSON.stringify({ type: 'chat.read', chatId, seq: 1 }))).code).toBe('not_found');
+      expect((await p.error(JSON.stringify({ type: 'chat.typing', chatId }))).code).toBe('not_found');
+    }
+    await p.ping('after-not-member');
+    p.ws.close();
+  });
+
+  it('still serves the socket afterwards: a send is acknowledged and delivered', async () => {
+    const p = await signedIn();
+    const from = p.frames.length;
+    p.ws.send(JSON.stringify({ type: 'message.send', chatId: fx.chat, clientId: 'ws-after-all', text: 'Всё работает' }));
+    const ack = await p.until('message.ack', from);
+    const fresh = await p.until('message.new', from);
+    expect(fresh.message).toMatchObject({ chatId: fx.chat, seq: ack.seq, text: 'Всё работает' });
+    p.ws.close();
+  });
 });
 
 describe('after all of it', () => {

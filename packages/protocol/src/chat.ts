@@ -37,7 +37,10 @@ export const MessageText = z
   .refine((t) => t.trim().length > 0, 'a message cannot be empty');
 
 /** An emoji reaction: one grapheme of up to 16 UTF-16 units. */
-export const Emoji = z.string().min(1).max(16);
+export const Emoji = z
+  .string()
+  .min(1)
+  .refine((e) => e.length <= 16, 'an emoji holds at most 16 UTF-16 units');
 
 /** The message a reply quotes. */
 export const ReplyRef = z.object({

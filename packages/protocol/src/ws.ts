@@ -11,6 +11,9 @@ import { ChatSummary, Message, Presence, SendAck, SendMessage } from './chat.js'
 /** The largest text frame the server accepts, in bytes. */
 export const MAX_WS_FRAME_BYTES = 64 * 1024;
 
+/** Catch-up positions per frame: 1,000 fit well inside `MAX_WS_FRAME_BYTES`; send more in further `chat.sync` frames. */
+export const MAX_SYNC_POSITIONS = 1000;
+
 /** First frame a client sends: authenticate the socket. */
 export const HelloFrame = z
   .object({
@@ -25,7 +28,7 @@ export const HelloFrame = z
      */
     sync: z
       .array(z.object({ chatId: Id, version: Seq }).strict())
-      .max(5000)
+      .max(MAX_SYNC_POSITIONS)
       .optional(),
   })
   .strict();
@@ -54,7 +57,7 @@ export const SyncFrame = z
   .object({
     type: z.literal('chat.sync'),
     /** Last seen version per chat; chats not listed are not synced (fetch them with GET /chats). */
-    positions: z.array(z.object({ chatId: Id, version: Seq }).strict()).max(5000),
+    positions: z.array(z.object({ chatId: Id, version: Seq }).strict()).max(MAX_SYNC_POSITIONS),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import {
   FEATURE_LEVEL,
+  MAX_SYNC_POSITIONS,
   ServerFrame,
   WS_CLOSE,
   type ClientFrame,
@@ -104,9 +105,14 @@ export class Realtime extends Emitter<RealtimeEvents> {
       }
       // Catch-up positions travel with the hello, so the server holds live messages of these chats
       // until their catch-up is written.
-      const sync = [...this.versions].map(([chatId, version]) => ({ chatId, version }));
-      for (const { chatId } of sync) this.catchingUp.add(chatId);
+      const all = [...this.versions].map(([chatId, version]) => ({ chatId, version }));
+      for (const { chatId } of all) this.catchingUp.add(chatId);
+      const sync = all.slice(0, MAX_SYNC_POSITIONS);
       this.sendFrame({ type: 'session.hello', token, featureLevel: FEATURE_LEVEL, ...(sync.length ? { sync } : {}) });
+      // Frames are bounded: the rest of a long chat list follows in chunks.
+      for (let i = MAX_SYNC_POSITIONS; i < all.length; i += MAX_SYNC_POSITIONS) {
+        this.sendFrame({ type: 'chat.sync', positions: all.slice(i, i + MAX_SYNC_POSITIONS) });
+      }
     };
     ws.onmessage = (ev) => this.handleData(ev.data);
     ws.onerror = () => {

@@ -297,6 +297,7 @@ export function chatService(deps: {
     /** Syncs the roster chats of a school on an admin's request. */
     async syncRosterAs(sender: Sender, organizationId: number) {
       const actor = actorIn(sender, organizationId);
+      if (!actor && !(await deps.roster.organization(organizationId))) throw notFound('organization');
       if (!actor || !mayCreateRosterChat(actor, organizationId)) throw forbidden('only school admins sync the roster chats');
       return syncRoster(organizationId);
     },
@@ -417,6 +418,7 @@ export function chatService(deps: {
       if (!target) throw notFound('member');
       if (target.role === 'owner' && personId !== me.personId) throw forbidden('the owner cannot be changed by others');
       if (set.role === 'owner' && me.role !== 'owner') throw forbidden('only the owner hands over ownership');
+      if (set.role === undefined && set.mutedUntil === undefined) return;
       await repo.updateMember(chatId, personId, set);
       cache.invalidate(chatId);
       const after = await cache.get(chatId);
@@ -542,7 +544,9 @@ export function chatService(deps: {
     /** Moves the caller's read position; tells the chat (small chats) and the caller's other devices. */
     async markRead(sender: Sender, chatId: number, seq: number): Promise<number> {
       const { chat, me } = await memberChat(sender, chatId);
-      const stored = await repo.markRead(chatId, me.personId, seq);
+      // Not past the last message: a position beyond it would mark messages not yet sent as read.
+      const last = (await repo.lastMessages([chatId])).get(chatId)?.seq ?? 0;
+      const stored = await repo.markRead(chatId, me.personId, Math.min(seq, last));
       if (stored === null) throw notFound('chat');
       const frame: OutFrame = outFrame({ type: 'chat.read', chatId, personId: me.personId, seq: stored });
       if (chat.members.size <= READ_BROADCAST_MAX_MEMBERS && chat.kind !== 'channel') outbox.deliver(chat.accounts, frame);
@@ -587,6 +591,7 @@ export function chatService(deps: {
     /** The school's moderation queue (school admins). */
     async reports(sender: Sender, organizationId: number, includeResolved: boolean): Promise<Report[]> {
       const actor = actorIn(sender, organizationId);
+      if (!actor && !(await deps.roster.organization(organizationId))) throw notFound('organization');
       if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId))
         throw forbidden('only school admins see the moderation queue');
       const rows = await repo.reports(organizationId, includeResolved);

@@ -75,6 +75,8 @@ export class Delivery {
         .catch((err: unknown) => this.deps.log.error({ err }, 'delivery flush failed'))
         .finally(() => {
           this.running = false;
+          // Refusals and acks were written corked; a batch with nothing committed flushes here too.
+          this.deps.outbox.flush();
           if (this.queue.length) this.schedule();
         });
     });

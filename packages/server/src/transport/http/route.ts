@@ -46,7 +46,8 @@ function parse<T>(schema: z.ZodType<T> | undefined, value: unknown, where: strin
       });
     return undefined as T;
   }
-  const result = schema.safeParse(value ?? {});
+  // No body at all is an empty object; a JSON `null` is not an object and is refused as such.
+  const result = schema.safeParse(value === undefined ? {} : value);
   if (!result.success) throw validationError(result.error, where);
   return result.data;
 }

@@ -82,6 +82,8 @@ export function createGateway(deps: {
   let chats: ChatService | null = null;
   let delivery: Delivery | null = null;
   const byAccount = new Map<number, Set<Connection>>();
+  /** "Last seen" writes in flight; shutdown waits for them before the database closes. */
+  const touches = new Set<Promise<void>>();
   const corked: Connection[] = [];
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false });
   const bySession = new Map<number, Set<Connection>>();
@@ -357,7 +359,11 @@ export function createGateway(deps: {
         const acc = byAccount.get(conn.auth.accountId);
         acc?.delete(conn);
         if (acc?.size === 0) byAccount.delete(conn.auth.accountId);
-        deps.touchSession(conn.auth.sessionId).catch((err: unknown) => log.warn({ err }, 'could not record last seen'));
+        const touch = deps
+          .touchSession(conn.auth.sessionId)
+          .catch((err: unknown) => log.warn({ err }, 'could not record last seen'))
+          .finally(() => touches.delete(touch));
+        touches.add(touch);
       }
       countStates();
     });
@@ -421,6 +427,7 @@ export function createGateway(deps: {
           }),
       );
       await Promise.all(closed);
+      await Promise.all(touches);
       wss.close();
     },
   };
