@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
-import { MAX_SEQ, type MemberRole, type Role } from '@parta/protocol';
+import { MAX_SEQ, type MemberRole } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { ChatTable } from './schema.js';
 import type { Insertable } from 'kysely';
 import type { Actor } from '../domain/chat-access.js';
 import { MESSAGE_COLUMNS, type MessageRow } from './message.store.js';
+import { loadPersonFacts } from './person-facts.js';
 
 /** Queries over chats, members and messages (everything but the send hot path). */
 export function chatRepo(store: Store) {
@@ -39,56 +40,14 @@ export function chatRepo(store: Store) {
 
     /** Rules' view of persons: roles, classes taught, children. */
     async actors(personIds: readonly number[]): Promise<Map<number, Actor>> {
+      const facts = await loadPersonFacts(db, personIds);
       const out = new Map<number, Actor>();
-      if (personIds.length === 0) return out;
-      const ids = [...new Set(personIds)];
-      const [roles, teaching, children] = await Promise.all([
-        db
-          .selectFrom('memberships')
-          .select(['personId', 'role', 'organizationId', 'classId'])
-          .where('personId', 'in', ids)
-          .where('endedAt', 'is', null)
-          .execute(),
-        db
-          .selectFrom('classTeachers')
-          .innerJoin('classes', 'classes.id', 'classTeachers.classId')
-          .select(['classTeachers.personId', 'classTeachers.classId', 'classes.organizationId'])
-          .where('classTeachers.personId', 'in', ids)
-          .execute(),
-        db
-          .selectFrom('guardianships')
-          .leftJoin('memberships', (j) =>
-            j
-              .onRef('memberships.personId', '=', 'guardianships.studentPersonId')
-              .on('memberships.role', '=', 'student')
-              .on('memberships.endedAt', 'is', null),
-          )
-          .select([
-            'guardianships.parentPersonId',
-            'guardianships.studentPersonId',
-            'memberships.classId',
-            'memberships.organizationId',
-          ])
-          .where('guardianships.parentPersonId', 'in', ids)
-          .execute(),
-      ]);
-      for (const id of ids) out.set(id, { personId: id, roles: [], teaching: [], children: [] });
-      for (const r of roles)
-        (out.get(r.personId)!.roles as Actor['roles'][number][]).push({
-          role: r.role as Role,
-          organizationId: r.organizationId,
-          classId: r.classId,
-        });
-      for (const t of teaching)
-        (out.get(t.personId)!.teaching as Actor['teaching'][number][]).push({
-          classId: t.classId,
-          organizationId: t.organizationId,
-        });
-      for (const c of children) {
-        (out.get(c.parentPersonId)!.children as Actor['children'][number][]).push({
-          personId: c.studentPersonId,
-          classId: c.classId,
-          organizationId: c.organizationId,
+      for (const id of new Set(personIds)) {
+        out.set(id, {
+          personId: id,
+          roles: facts.memberships.filter((m) => m.personId === id),
+          teaching: facts.teaching.filter((t) => t.personId === id),
+          children: facts.children.filter((c) => c.parentPersonId === id),
         });
       }
       return out;

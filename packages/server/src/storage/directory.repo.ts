@@ -1,6 +1,7 @@
 import type { Role } from '@parta/protocol';
 import type { Store } from './store.js';
-import type { Viewer, ViewerMembership } from '../domain/viewer.js';
+import type { Viewer } from '../domain/viewer.js';
+import { loadPersonFacts } from './person-facts.js';
 
 const orgColumns = [
   'organizations.id',
@@ -24,44 +25,7 @@ export function directoryRepo(store: Store) {
       if (personIds.length === 0) {
         return { accountId, sessionId, personIds, memberships: [], teaching: [], children: [] };
       }
-      const [memberships, teaching, children] = await Promise.all([
-        db
-          .selectFrom('memberships')
-          .select(['personId', 'role', 'organizationId', 'classId', 'municipalityId', 'regionId'])
-          .where('personId', 'in', personIds)
-          .where('endedAt', 'is', null)
-          .execute(),
-        db
-          .selectFrom('classTeachers')
-          .innerJoin('classes', 'classes.id', 'classTeachers.classId')
-          .select(['classTeachers.personId', 'classTeachers.classId', 'classes.organizationId', 'classTeachers.homeroom'])
-          .where('classTeachers.personId', 'in', personIds)
-          .execute(),
-        db
-          .selectFrom('guardianships')
-          .leftJoin('memberships', (j) =>
-            j
-              .onRef('memberships.personId', '=', 'guardianships.studentPersonId')
-              .on('memberships.role', '=', 'student')
-              .on('memberships.endedAt', 'is', null),
-          )
-          .select([
-            'guardianships.parentPersonId',
-            'guardianships.studentPersonId as personId',
-            'memberships.classId',
-            'memberships.organizationId',
-          ])
-          .where('guardianships.parentPersonId', 'in', personIds)
-          .execute(),
-      ]);
-      return {
-        accountId,
-        sessionId,
-        personIds,
-        memberships: memberships.map((m) => ({ ...m, role: m.role as Role }) satisfies ViewerMembership),
-        teaching: teaching.map((t) => ({ ...t, homeroom: t.homeroom === 1 })),
-        children,
-      };
+      return { accountId, sessionId, personIds, ...(await loadPersonFacts(db, personIds)) };
     },
 
     /** Persons linked to an account, with their full names. */
