@@ -9,9 +9,10 @@
 // The receive path is kept lean: a delivery is recognised by its first bytes and its send time,
 // sender and step are read straight from the raw frame (the text embeds `~t=<ms>;s=<person>;p=<step>;`),
 // with no JSON.parse and no string made. Latencies go into a fixed histogram.
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import net from 'node:net';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import WebSocket from 'ws';
 
 /** Timer lateness; its samples include the 5 ms period itself, subtracted when reported. */
 const LOOP_RES_MS = 5;
@@ -76,7 +77,7 @@ const ackHist = histogram();
 // ---------------------------------------------------------------------------------------------
 // Clients.
 
-/** @type {{p:number, login:string, token:string|null, chatId:number, chatSize:number, ws:WebSocket|null, open:boolean}[]} */
+/** @type {{p:number, login:string, token:string|null, chatId:number, chatSize:number, sock:net.Socket|null, pending:Buffer|null, open:boolean}[]} */
 let clients = [];
 /** Clients in send order: one member of each chat in turn, so consecutive sends go to different chats. */
 let sendOrder = [];
@@ -124,9 +125,11 @@ function readNumber(buf, at) {
   return v;
 }
 
-function onDelivery(c, buf) {
-  const i = buf.indexOf(MARK, PLEN);
-  if (i < 0) {
+// Frame handlers take the frame's payload as `buf[s..e)`: the chunk read from the socket, not a copy.
+
+function onDelivery(c, buf, s, e) {
+  const i = buf.indexOf(MARK, s + PLEN);
+  if (i < 0 || i >= e) {
     otherFrames++;
     return;
   }
@@ -148,9 +151,9 @@ function onDelivery(c, buf) {
 }
 
 // Client ids are `q<step>_<person>_<counter>_<send time in µs>`.
-function onAck(c, buf) {
-  const i = buf.indexOf(CID_KEY, PLEN);
-  if (i < 0 || readNumber(buf, i + CID_KEY.length) !== stepId) {
+function onAck(c, buf, s, e) {
+  const i = buf.indexOf(CID_KEY, s + PLEN);
+  if (i < 0 || i >= e || readNumber(buf, i + CID_KEY.length) !== stepId) {
     stale++;
     return;
   }
@@ -162,11 +165,11 @@ function onAck(c, buf) {
   ackHist.record(nowMs() - sentUs / 1000);
 }
 
-function onRejected(buf) {
+function onRejected(text) {
   let code = 'unknown';
   let step = -1;
   try {
-    const f = JSON.parse(buf.toString('utf8'));
+    const f = JSON.parse(text);
     code = String(f.code);
     const m = /^q(\d+)_/.exec(String(f.clientId));
     if (m) step = Number(m[1]);
@@ -181,11 +184,11 @@ function onRejected(buf) {
   rejectedCodes[code] = (rejectedCodes[code] ?? 0) + 1;
 }
 
-function onOther(buf) {
+function onOther(text) {
   otherFrames++;
   let type = 'unparsable';
   try {
-    const f = JSON.parse(buf.toString('utf8'));
+    const f = JSON.parse(text);
     type = f.type === 'session.error' ? `session.error:${f.code}` : String(f.type);
   } catch {
     // keep 'unparsable'
@@ -193,14 +196,171 @@ function onOther(buf) {
   otherTypes[type] = (otherTypes[type] ?? 0) + 1;
 }
 
-function onFrame(c, buf) {
-  if (buf.length > PLEN + 3 && PREFIX.compare(buf, 0, PLEN, 0, PLEN) === 0) {
-    const k = buf[PLEN];
-    if (k === 110 /* n */ && buf[PLEN + 1] === 101 /* e */ && buf[PLEN + 2] === 119 /* w */) return onDelivery(c, buf);
-    if (k === 97 /* a */) return onAck(c, buf);
-    if (k === 114 /* r */) return onRejected(buf);
+/** A text frame from the server once the socket is authenticated. */
+function onText(c, buf, s, e) {
+  if (e - s > PLEN + 3 && PREFIX.compare(buf, s, s + PLEN, 0, PLEN) === 0) {
+    const k = buf[s + PLEN];
+    if (k === 110 /* n */ && buf[s + PLEN + 1] === 101 /* e */ && buf[s + PLEN + 2] === 119 /* w */)
+      return onDelivery(c, buf, s, e);
+    if (k === 97 /* a */) return onAck(c, buf, s, e);
+    if (k === 114 /* r */) return onRejected(buf.toString('utf8', s, e));
   }
-  onOther(buf);
+  onOther(buf.toString('utf8', s, e));
+}
+
+// ---------------------------------------------------------------------------------------------
+// A minimal WebSocket client on a raw TCP socket: the handshake, unmasked server frames parsed in
+// place in the chunks read, client frames masked with a zero key (which leaves the payload as it
+// is, so a frame is one buffer: header + text). Frames are never fragmented by the server.
+
+const OP_TEXT = 1;
+const OP_CLOSE = 8;
+const OP_PING = 9;
+
+/** A client frame (FIN set, masked with the key 0) holding `payload` (a string of `len` bytes or a Buffer). */
+function clientFrame(opcode, payload) {
+  const isString = typeof payload === 'string';
+  const len = isString ? Buffer.byteLength(payload) : payload.length;
+  const hdr = len < 126 ? 6 : len < 65536 ? 8 : 14;
+  const frame = Buffer.allocUnsafe(hdr + len);
+  frame[0] = 0x80 | opcode;
+  if (len < 126) frame[1] = 0x80 | len;
+  else if (len < 65536) {
+    frame[1] = 0x80 | 126;
+    frame.writeUInt16BE(len, 2);
+  } else {
+    frame[1] = 0x80 | 127;
+    frame.writeUInt32BE(0, 2);
+    frame.writeUInt32BE(len, 6);
+  }
+  frame.writeUInt32BE(0, hdr - 4);
+  if (isString) frame.write(payload, hdr, 'utf8');
+  else payload.copy(frame, hdr);
+  return frame;
+}
+
+/** Sends a text frame on a client's socket. */
+function sendText(c, text) {
+  c.sock.write(clientFrame(OP_TEXT, text));
+}
+
+/**
+ * Every socket reads into this one buffer (net's `onread`): a read is handled before the next, so no
+ * buffer is allocated per read; only a frame split across reads is copied out.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(256 * 1024);
+
+/** Parses the frames in `chunk` (after any partial frame kept from before) and hands each to `onFrame(opcode, buf, s, e)`. */
+function parseFrames(c, chunk, onFrame) {
+  let buf = chunk;
+  if (c.pending) {
+    buf = Buffer.concat([c.pending, chunk]);
+    c.pending = null;
+  }
+  const len = buf.length;
+  let off = 0;
+  while (len - off >= 2) {
+    const b0 = buf[off];
+    const b1 = buf[off + 1];
+    let plen = b1 & 0x7f;
+    let hdr = 2;
+    if (plen === 126) {
+      if (len - off < 4) break;
+      plen = buf.readUInt16BE(off + 2);
+      hdr = 4;
+    } else if (plen === 127) {
+      if (len - off < 10) break;
+      plen = buf.readUInt32BE(off + 2) * 2 ** 32 + buf.readUInt32BE(off + 6);
+      hdr = 10;
+    }
+    if (b1 & 0x80) hdr += 4; // a masked server frame would be a protocol error; skip its key anyway
+    if (len - off < hdr + plen) break;
+    const s = off + hdr;
+    off = s + plen;
+    onFrame(b0 & 0x0f, buf, s, off);
+    if (c.sock === null) return;
+  }
+  // The rest of a frame: copied, since the read buffer is reused.
+  if (off < len) c.pending = Buffer.from(buf.subarray(off, len));
+}
+
+/**
+ * Opens a client's socket: TCP connect, upgrade, `session.hello`; resolves at `session.welcome`.
+ * Afterwards text frames go to `onText`, pings are answered, and a close is recorded.
+ */
+function connectOne(c, url, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const onRead = (n, buf) => {
+      if (state !== 'handshake') {
+        parseFrames(c, buf.subarray(0, n), onFrame);
+        return;
+      }
+      head += buf.toString('latin1', 0, n);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      if (!head.startsWith('HTTP/1.1 101')) return fail(`upgrade refused: ${head.split('\r\n', 1)[0]}`);
+      state = 'hello';
+      sendText(c, `{"type":"session.hello","token":"${c.token}"}`);
+      const rest = Buffer.from(head.slice(end + 4), 'latin1');
+      head = '';
+      if (rest.length) parseFrames(c, rest, onFrame);
+    };
+    const sock = net.connect({
+      host: url.hostname,
+      port: Number(url.port),
+      noDelay: true,
+      onread: { buffer: READ_BUFFER, callback: onRead },
+    });
+    c.sock = sock;
+    c.pending = null;
+    let state = 'handshake'; // → 'hello' → 'open' → 'closed'
+    let head = '';
+    let closeCode = 1006;
+    const fail = (message) => {
+      if (state === 'closed') return;
+      const wasOpen = state === 'open';
+      state = 'closed';
+      clearTimeout(timer);
+      c.open = false;
+      c.sock = null;
+      sock.destroy();
+      if (wasOpen) {
+        closedTotal++;
+        closedInStep++;
+        closeCodes[closeCode] = (closeCodes[closeCode] ?? 0) + 1;
+      } else reject(new Error(message));
+    };
+    const timer = setTimeout(() => fail('no session.welcome in time'), timeoutMs);
+    const onFrame = (opcode, buf, s, e) => {
+      if (opcode === OP_TEXT) {
+        if (state === 'open') return onText(c, buf, s, e);
+        const text = buf.toString('utf8', s, e);
+        if (!text.startsWith('{"type":"session.welcome"')) return fail(`expected session.welcome, got ${text.slice(0, 120)}`);
+        state = 'open';
+        clearTimeout(timer);
+        c.open = true;
+        resolve();
+      } else if (opcode === OP_PING) {
+        sock.write(clientFrame(0x0a, buf.subarray(s, e)));
+      } else if (opcode === OP_CLOSE) {
+        closeCode = e - s >= 2 ? buf.readUInt16BE(s) : 1005;
+        if (state !== 'open') return fail(`closed with ${closeCode} before welcome: ${buf.toString('utf8', s + 2, e)}`);
+        sock.end(clientFrame(OP_CLOSE, buf.subarray(s, Math.min(e, s + 2))));
+        fail('closed');
+      } else if (opcode !== 0x0a) {
+        otherFrames++;
+      }
+    };
+    sock.on('connect', () => {
+      const key = randomBytes(16).toString('base64');
+      sock.write(
+        `GET ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+          `Sec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      );
+    });
+    sock.on('error', (err) => fail(err.message));
+    sock.on('close', () => fail('socket closed'));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -244,7 +404,7 @@ async function login({ baseUrl, from, to, membersPerChat, concurrency }) {
   clients = [];
   for (let p = from; p <= to; p++) {
     const chatId = membersPerChat > 0 ? Math.ceil(p / membersPerChat) : 0;
-    clients.push({ p, login: `b${p}`, token: null, chatId, chatSize: membersPerChat, ws: null, open: false });
+    clients.push({ p, login: `b${p}`, token: null, chatId, chatSize: membersPerChat, sock: null, pending: null, open: false });
   }
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const url = new URL('/api/v1/auth/dev-login', baseUrl);
@@ -271,57 +431,9 @@ async function login({ baseUrl, from, to, membersPerChat, concurrency }) {
   return { n: clients.length, seconds, failures, missing, lastError, cpuPct: ((cpu.user + cpu.system) / 1e6 / seconds) * 100 };
 }
 
-function connectOne(c, wsUrl, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(wsUrl, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: timeoutMs });
-    c.ws = ws;
-    let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
-      ws.terminate();
-      reject(new Error('no session.welcome in time'));
-    }, timeoutMs);
-    ws.on('open', () => ws.send(`{"type":"session.hello","token":"${c.token}"}`));
-    ws.once('message', (data) => {
-      const text = data.toString('utf8');
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (!text.startsWith('{"type":"session.welcome"')) {
-        ws.terminate();
-        reject(new Error(`expected session.welcome, got ${text.slice(0, 120)}`));
-        return;
-      }
-      c.open = true;
-      ws.on('message', (buf) => onFrame(c, buf));
-      resolve();
-    });
-    ws.on('error', (err) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(err);
-    });
-    ws.on('close', (code) => {
-      if (!settled) {
-        settled = true;
-        clearTimeout(timer);
-        reject(new Error(`closed with ${code} before welcome`));
-        return;
-      }
-      if (c.open) {
-        c.open = false;
-        closedTotal++;
-        closedInStep++;
-        closeCodes[code] = (closeCodes[code] ?? 0) + 1;
-      }
-    });
-  });
-}
-
 /** Opens every client's socket and says hello; resolves once each has its welcome (or failed). */
 async function connect({ wsUrl, concurrency }) {
+  const url = new URL(wsUrl);
   let failures = 0;
   let lastError = null;
   const t0 = performance.now();
@@ -333,7 +445,7 @@ async function connect({ wsUrl, concurrency }) {
       return;
     }
     try {
-      await connectOne(c, wsUrl, 30_000);
+      await connectOne(c, url, 30_000);
     } catch (err) {
       failures++;
       lastError = err.message;
@@ -401,7 +513,8 @@ async function step({ id, rate, seconds, drainMs }) {
           continue;
         }
         const t = nowMs();
-        c.ws.send(
+        sendText(
+          c,
           '{"type":"message.send","chatId":' +
             c.chatId +
             cidPrefix +
@@ -474,12 +587,17 @@ async function step({ id, rate, seconds, drainMs }) {
 async function closeAll() {
   for (const c of clients) {
     c.open = false;
-    c.ws?.terminate();
+    c.sock?.destroy();
+    c.sock = null;
   }
   return { closed: clients.length };
 }
 
-const commands = { login, connect, step, closeAll, cpu: async () => process.cpuUsage() };
+async function status() {
+  return { open: clients.filter((c) => c.open).length, closedTotal, closeCodes: { ...closeCodes } };
+}
+
+const commands = { login, connect, step, status, closeAll };
 
 process.on('message', (m) => {
   const fn = commands[m.cmd];
