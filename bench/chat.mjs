@@ -316,7 +316,9 @@ async function startServer(dir) {
     PARTA_SEND_RATE_PER_SEC: '1000',
   };
   delete env.DATABASE_URL;
-  const child = track(spawn(process.execPath, [cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = track(spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
   forwardLines(child.stdout, 'server');
   forwardLines(child.stderr, 'server');
   let exited = null;
@@ -661,11 +663,16 @@ export async function main(argv) {
       'idle-counts': { type: 'string' },
       'timeout-min': { type: 'string' },
       'wait-quiet': { type: 'string' },
+      clients: { type: 'string' },
+      rates: { type: 'string' },
     },
     strict: true,
     allowPositionals: false,
   });
   const scenario = values.scenario ?? 'all';
+  // --clients 600 and --rates 3000,5000: run only those (for profiling and quick checks).
+  const onlyClients = values.clients ? values.clients.split(',').map(Number) : null;
+  const onlyRates = values.rates ? values.rates.split(',').map(Number) : null;
   if (!['classroom', 'idle', 'all'].includes(scenario)) throw new Error('--scenario takes classroom, idle or all');
   const quick = values.quick ?? false;
   const stepSeconds = Number(values['step-seconds'] ?? (quick ? 5 : 15));
@@ -700,7 +707,8 @@ export async function main(argv) {
     if (scenario === 'classroom' || scenario === 'all') {
       out.classroom = {};
       for (const cfg of FULL.classroom) {
-        const rates = quick ? QUICK_RATES[cfg.key] : cfg.rates;
+        if (onlyClients && !onlyClients.includes(cfg.members * cfg.chats)) continue;
+        const rates = onlyRates ?? (quick ? QUICK_RATES[cfg.key] : cfg.rates);
         try {
           out.classroom[cfg.key] = await classroom({ ...cfg, rates }, stepSeconds);
         } catch (err) {
