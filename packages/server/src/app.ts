@@ -22,6 +22,7 @@ import { searchService } from './domain/search.service.js';
 import { chatRepo } from './storage/chat.repo.js';
 import { messageCommitter } from './storage/message.store.js';
 import { searchRepo } from './storage/search.repo.js';
+import { startSearchIndexer } from './storage/search-index.js';
 import { rosterRepo } from './storage/roster.repo.js';
 import { chatRoutes } from './transport/http/chat.routes.js';
 import { createDomainEvents } from './domain/events.js';
@@ -200,7 +201,8 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     loadSender,
     touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
   });
-  const search = searchService({ repo: searchRepo(store), log });
+  const indexer = store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? startSearchIndexer(store.raw.file, log) : null;
+  const search = searchService({ repo: searchRepo(store), index: indexer });
   const cache = new ChatCache(chatsRepo);
   const delivery = new Delivery({
     committer: messageCommitter(store),
@@ -209,7 +211,6 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     outbox: gateway.outbox,
     limiter: new RateLimiter(env.PARTA_SEND_RATE_PER_SEC, env.PARTA_SEND_RATE_PER_SEC * 3),
     log,
-    onStored: (items) => search.index(items),
   });
   const rosterRepoInstance = rosterRepo(store);
   const chats = chatService({
@@ -218,7 +219,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     cache,
     delivery,
     outbox: gateway.outbox,
-    onChanged: (items) => search.index(items),
+    onChanged: (items) => search.changed(items),
   });
   gateway.attach(chats, delivery);
 
@@ -249,7 +250,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     async close() {
       await gateway.close();
       await app.close();
-      await search.drain();
+      await indexer?.stop();
     },
   };
 }

@@ -52,8 +52,6 @@ export class Delivery {
       outbox: Outbox;
       limiter: RateLimiter;
       log: Logger;
-      /** Told about every stored message (the search index). */
-      onStored?: (items: { id: number; text: string }[]) => void;
       now?: () => number;
     },
   ) {}
@@ -128,7 +126,6 @@ export class Delivery {
       for (const a of accepted) a.p.done({ ok: false, code: 'internal', message: 'the message could not be stored; retry' });
       return;
     }
-    const stored: { id: number; text: string }[] = [];
     for (let i = 0; i < accepted.length; i++) {
       const { p, chat, row } = accepted[i]!;
       const c = committed[i]!;
@@ -137,7 +134,6 @@ export class Delivery {
         ack: { clientId: row.clientId, chatId: c.chatId, seq: c.seq, id: c.id, createdAt: c.createdAt, duplicate: c.duplicate },
       });
       if (c.duplicate) continue;
-      stored.push({ id: c.id, text: row.text });
       const message: Message = {
         id: c.id,
         chatId: c.chatId,
@@ -160,7 +156,6 @@ export class Delivery {
       this.deps.outbox.deliver(chat.accounts, outFrame({ type: 'message.new', message }, c.chatId, c.version));
     }
     this.deps.outbox.flush();
-    if (stored.length) this.deps.onStored?.(stored);
   }
 
   private check(

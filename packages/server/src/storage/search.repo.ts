@@ -8,22 +8,6 @@ export function searchRepo(store: Store) {
     .map((c) => `m.${c}`)
     .join(', ');
   return {
-    /** True when the server must feed the index (SQLite). */
-    needsIndexing: raw.dialect === 'sqlite',
-
-    /** Writes stems of messages to the index; null stems remove a message. */
-    async index(items: readonly { id: number; stems: string | null }[]): Promise<void> {
-      if (raw.dialect !== 'sqlite') return;
-      const del = raw.db.prepare('delete from messages_fts where rowid = ?');
-      const ins = raw.db.prepare('insert into messages_fts (rowid, body) values (?, ?)');
-      raw.db.transaction(() => {
-        for (const it of items) {
-          del.run(it.id);
-          if (it.stems) ins.run(it.id, it.stems);
-        }
-      })();
-    },
-
     /** True when one of the persons is a member of the chat. */
     async isMember(chatId: number, personIds: readonly number[]): Promise<boolean> {
       if (personIds.length === 0) return false;
@@ -51,8 +35,8 @@ export function searchRepo(store: Store) {
         const people = q.personIds.map(() => '?').join(',');
         return raw.db
           .prepare(
-            `select ${cols} from messages_fts f join messages m on m.id = f.rowid ` +
-              `where messages_fts match ? and m.deleted_at is null ` +
+            `select ${cols} from search.messages_fts f join messages m on m.id = f.rowid ` +
+              `where f.messages_fts match ? and m.deleted_at is null ` +
               `and m.chat_id in (select chat_id from chat_members where person_id in (${people})) ` +
               (q.chatId !== null ? 'and m.chat_id = ? ' : '') +
               'order by m.id desc limit ?',

@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
 import { directoryMigration } from './migrations/0001-directory.js';
 import { messagingMigration } from './migrations/0002-messaging.js';
+import { openSearchIndex, searchIndexFile } from './search-index.js';
 
 // int8 (bigint) and numeric counts come back as strings by default; our ids and
 // millisecond timestamps fit in a double, so read them as numbers.
@@ -22,7 +23,7 @@ export interface BulkColumn {
 }
 
 /** The driver under Kysely, for the hot paths that bypass the query builder. */
-export type RawDriver = { dialect: 'sqlite'; db: BetterSqlite3.Database } | { dialect: 'postgres'; pool: pg.Pool };
+export type RawDriver = { dialect: 'sqlite'; db: BetterSqlite3.Database; file: string } | { dialect: 'postgres'; pool: pg.Pool };
 
 /** The SQL port: a Kysely instance plus the few things Kysely does not do fast enough. */
 export interface Store {
@@ -62,6 +63,12 @@ function openSqlite(file: string): Store {
   raw.pragma('synchronous = NORMAL');
   raw.pragma('foreign_keys = ON');
   raw.pragma('busy_timeout = 5000');
+  if (file !== ':memory:') {
+    // The search index lives in its own file, written by its own thread (see search-index.ts).
+    const searchFile = searchIndexFile(file);
+    openSearchIndex(searchFile).close();
+    raw.prepare('attach database ? as search').run(searchFile);
+  }
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: raw }),
     plugins: [new CamelCasePlugin()],
@@ -70,7 +77,7 @@ function openSqlite(file: string): Store {
   return {
     dialect: 'sqlite',
     db,
-    raw: { dialect: 'sqlite', db: raw },
+    raw: { dialect: 'sqlite', db: raw, file },
     async bulkInsert(table, columns, rows) {
       if (rows.length === 0) return;
       const perStatement = Math.max(1, Math.floor(999 / columns.length));
