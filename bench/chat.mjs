@@ -318,7 +318,9 @@ async function startServer(dir) {
   delete env.DATABASE_URL;
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = track(spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
   forwardLines(child.stdout, 'server');
   forwardLines(child.stderr, 'server');
   let exited = null;

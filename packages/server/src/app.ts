@@ -201,11 +201,15 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     loadSender,
     touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
   });
-  const indexer = store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? startSearchIndexer(store.raw.file, log) : null;
+  const indexer =
+    store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? startSearchIndexer(store.raw.file, log) : null;
+  // While serving, the indexer thread checkpoints the SQLite log; commits never do.
+  if (indexer && store.raw.dialect === 'sqlite') store.raw.db.pragma('wal_autocheckpoint = 0');
   const search = searchService({ repo: searchRepo(store), index: indexer });
   const cache = new ChatCache(chatsRepo);
+  const committer = messageCommitter(store);
   const delivery = new Delivery({
-    committer: messageCommitter(store),
+    committer,
     cache,
     repo: chatsRepo,
     outbox: gateway.outbox,
@@ -251,6 +255,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
       await gateway.close();
       await app.close();
       await indexer?.stop();
+      await committer.stop();
     },
   };
 }

@@ -201,35 +201,47 @@ export function chatRepo(store: Store) {
       > | null,
       editHistory?: { text: string; at: number },
     ): Promise<MessageRow | null> {
-      return db.transaction().execute(async (trx) => {
-        const row = await trx
-          .selectFrom('messages')
-          .selectAll()
-          .where('chatId', '=', chatId)
-          .where('seq', '=', seq)
-          .$if(store.dialect === 'postgres', (q) => q.forUpdate())
-          .executeTakeFirst();
-        if (!row) return null;
-        const set = change(row);
-        if (!set) return row;
-        const bumped = await trx
-          .updateTable('chats')
-          .set((eb) => ({ lastVersion: eb('lastVersion', '+', 1) }))
-          .where('id', '=', chatId)
-          .returning('lastVersion')
-          .executeTakeFirstOrThrow();
-        if (editHistory)
-          await trx
-            .insertInto('messageEdits')
-            .values({ messageId: row.id, text: editHistory.text, editedAt: editHistory.at })
-            .execute();
-        return trx
-          .updateTable('messages')
-          .set({ ...set, version: bumped.lastVersion })
-          .where('id', '=', row.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      });
+      // The chat row is written first: that takes the write lock (SQLite) or the row lock (PostgreSQL)
+      // before anything is read, in the same order as the group commit: chats, then messages.
+      const unchanged = Symbol('unchanged');
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const bumped = await trx
+            .updateTable('chats')
+            .set((eb) => ({ lastVersion: eb('lastVersion', '+', 1) }))
+            .where('id', '=', chatId)
+            .returning('lastVersion')
+            .executeTakeFirst();
+          const row = bumped
+            ? await trx
+                .selectFrom('messages')
+                .selectAll()
+                .where('chatId', '=', chatId)
+                .where('seq', '=', seq)
+                .$if(store.dialect === 'postgres', (q) => q.forUpdate())
+                .executeTakeFirst()
+            : undefined;
+          const set = row ? change(row) : null;
+          // Nothing to change: roll the version back by leaving the transaction with a throw.
+          if (!row || !set || !bumped) throw Object.assign(new Error('unchanged'), { [unchanged]: row ?? null });
+          if (editHistory) {
+            await trx
+              .insertInto('messageEdits')
+              .values({ messageId: row.id, text: editHistory.text, editedAt: editHistory.at })
+              .execute();
+          }
+          return trx
+            .updateTable('messages')
+            .set({ ...set, version: bumped.lastVersion })
+            .where('id', '=', row.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
+        });
+      } catch (err) {
+        if (err instanceof Error && unchanged in err)
+          return (err as unknown as Record<symbol, MessageRow | null>)[unchanged] ?? null;
+        throw err;
+      }
     },
 
     /** Earlier texts of a message. */

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
 import type { Message } from '@parta/protocol';
@@ -72,12 +73,52 @@ export interface MessageCommitter {
   commit(items: readonly NewMessage[], now: number): Promise<Committed[]>;
 }
 
-/** The committer for the store's engine. */
-export function messageCommitter(store: Store): MessageCommitter {
-  return store.raw.dialect === 'sqlite' ? sqliteCommitter(store.raw.db) : postgresCommitter(store.raw.pool);
+/**
+ * The committer for the store's engine. On a SQLite file the commits run on their own thread with
+ * their own connection: the main thread keeps reading and writing sockets meanwhile, and the
+ * sends that arrive during a commit form the next group.
+ */
+export function messageCommitter(store: Store): MessageCommitter & { stop(): Promise<void> } {
+  if (store.raw.dialect === 'postgres') return { ...postgresCommitter(store.raw.pool), stop: async () => {} };
+  if (store.raw.file === ':memory:') return { ...sqliteCommitter(store.raw.db), stop: async () => {} };
+  return threadCommitter(store.raw.file);
 }
 
-function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
+function threadCommitter(file: string): MessageCommitter & { stop(): Promise<void> } {
+  const worker = new Worker(new URL('./message-commit.worker.js', import.meta.url), { workerData: { file } });
+  worker.unref();
+  const waiting = new Map<number, { resolve: (c: Committed[]) => void; reject: (e: Error) => void }>();
+  let token = 0;
+  const failAll = (err: Error) => {
+    for (const w of waiting.values()) w.reject(err);
+    waiting.clear();
+  };
+  worker.on('message', (m: { token: number; ok: true; result: Committed[] } | { token: number; ok: false; error: string }) => {
+    const w = waiting.get(m.token);
+    waiting.delete(m.token);
+    if (m.ok) w?.resolve(m.result);
+    else w?.reject(new Error(m.error));
+  });
+  worker.on('error', (err) => failAll(err));
+  worker.on('exit', () => failAll(new Error('the commit thread stopped')));
+  return {
+    commit(items, now) {
+      return new Promise((resolve, reject) => {
+        const t = ++token;
+        waiting.set(t, { resolve, reject });
+        worker.postMessage({ token: t, items, now });
+      });
+    },
+    async stop() {
+      await worker.terminate();
+    },
+  };
+}
+
+/** The group commit on a SQLite connection, as a synchronous transaction (used on the commit thread). */
+export function sqliteCommitter(
+  db: BetterSqlite3.Database,
+): MessageCommitter & { commitSync(items: readonly NewMessage[], now: number): Committed[] } {
   const findDup = db.prepare<[number, string], { id: number; seq: number; createdAt: number }>(
     'select id, seq, created_at as createdAt from messages where chat_id = ? and client_id = ?',
   );
@@ -128,6 +169,9 @@ function sqliteCommitter(db: BetterSqlite3.Database): MessageCommitter {
     return out;
   });
   return {
+    // BEGIN IMMEDIATE: take the write lock first; a deferred read-then-write would fail with SQLITE_BUSY
+    // whenever another connection (the main thread's) wrote in between.
+    commitSync: (items, now) => run.immediate(items, now),
     async commit(items, now) {
       return run(items, now);
     },

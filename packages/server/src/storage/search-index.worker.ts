@@ -9,10 +9,12 @@ import { stemWords } from '../domain/stem.js';
 import { openSearchIndex } from './search-index.js';
 
 /** Messages from the main thread. */
-export type IndexerRequest = { type: 'changed'; items: { id: number; text: string | null }[] } | { type: 'drain'; token: number } | { type: 'stop' };
+export type IndexerRequest =
+  { type: 'changed'; items: { id: number; text: string | null }[] } | { type: 'drain'; token: number } | { type: 'stop' };
 
 const { mainFile, searchFile } = workerData as { mainFile: string; searchFile: string };
 const POLL_MS = 50;
+const CHECKPOINT_MS = 1000;
 const BATCH = 5000;
 
 const main = new BetterSqlite3(mainFile, { fileMustExist: true });
@@ -22,7 +24,9 @@ const newer = main.prepare<[number, number], { id: number; text: string; deleted
   'select id, text, deleted_at as deletedAt from messages where id > ? order by id limit ?',
 );
 const lastIdRow = index.prepare<[], { value: number }>("select value from meta where key = 'last_id'");
-const setLastId = index.prepare("insert into meta (key, value) values ('last_id', ?) on conflict (key) do update set value = excluded.value");
+const setLastId = index.prepare(
+  "insert into meta (key, value) values ('last_id', ?) on conflict (key) do update set value = excluded.value",
+);
 const del = index.prepare('delete from messages_fts where rowid = ?');
 const ins = index.prepare('insert into messages_fts (rowid, body) values (?, ?)');
 let lastId = lastIdRow.get()?.value ?? 0;
@@ -50,6 +54,18 @@ function changed(items: { id: number; text: string | null }[]): void {
   })();
 }
 
+/**
+ * Copies the write-ahead log back into the database in the background: PASSIVE checkpoints never
+ * block a writer, so commits (and the acknowledgements behind them) do not wait for disk syncs.
+ */
+const checkpoints = setInterval(() => {
+  try {
+    main.pragma('wal_checkpoint(PASSIVE)');
+  } catch (err) {
+    parentPort!.postMessage({ type: 'error', message: (err as Error).message });
+  }
+}, CHECKPOINT_MS);
+
 const timer = setInterval(() => {
   try {
     poll();
@@ -66,7 +82,9 @@ parentPort!.on('message', (req: IndexerRequest) => {
       parentPort!.postMessage({ type: 'drained', token: req.token });
     } else if (req.type === 'stop') {
       clearInterval(timer);
+      clearInterval(checkpoints);
       while (poll() > 0);
+      main.pragma('wal_checkpoint(TRUNCATE)');
       main.close();
       index.close();
       parentPort!.postMessage({ type: 'stopped' });

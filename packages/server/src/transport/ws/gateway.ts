@@ -41,6 +41,11 @@ interface Connection {
   overflowed: boolean;
   /** Chats being caught up: live frames wait here until the catch-up is written. */
   syncing: Map<number, OutFrame[]> | null;
+  /**
+   * Per chat, the version a catch-up was written through. A live frame at or below it was in the
+   * catch-up already (it was committed before the catch-up read it) and is not sent again.
+   */
+  caughtUp: Map<number, number> | null;
   lastTyping: Map<number, number> | null;
 }
 
@@ -264,6 +269,7 @@ export function createGateway(deps: {
         if (err instanceof AppError) sendError(conn, err.code, `chat ${p.chatId}: ${err.message}`, { chatId: p.chatId });
         else throw err;
       } finally {
+        (conn.caughtUp ??= new Map()).set(p.chatId, Math.max(through, conn.caughtUp?.get(p.chatId) ?? 0));
         const waiting = conn.syncing?.get(p.chatId) ?? [];
         conn.syncing?.delete(p.chatId);
         for (const f of waiting) if (f.version > through) writeFrame(conn, f);
@@ -275,9 +281,12 @@ export function createGateway(deps: {
 
   /** Writes a frame to one socket, holding it back while its chat is being caught up. */
   function writeFrame(conn: Connection, frame: OutFrame): void {
-    if (frame.chatId !== 0 && conn.syncing?.has(frame.chatId)) {
-      conn.syncing.get(frame.chatId)!.push(frame);
-      return;
+    if (frame.chatId !== 0) {
+      if (conn.syncing?.has(frame.chatId)) {
+        conn.syncing.get(frame.chatId)!.push(frame);
+        return;
+      }
+      if (conn.caughtUp !== null && frame.version <= (conn.caughtUp.get(frame.chatId) ?? 0)) return;
     }
     frame.encoded ??= encodeTextFrame(frame.json);
     rawWrite(conn, frame.encoded as Buffer);
@@ -336,6 +345,7 @@ export function createGateway(deps: {
       corked: false,
       overflowed: false,
       syncing: null,
+      caughtUp: null,
       lastTyping: null,
     };
     all.add(conn);
