@@ -155,6 +155,52 @@ describe('group chats and live delivery', () => {
   });
 });
 
+describe('forwarding and the community view', () => {
+  it('forwards a message with its origin, only from a chat the sender is in', async () => {
+    const from = await c.teacher!.createChat({
+      kind: 'group',
+      organizationId: school.id,
+      title: 'Откуда',
+      personIds: [students[0]!.id],
+    });
+    const to = await c.teacher!.createChat({
+      kind: 'group',
+      organizationId: school.id,
+      title: 'Куда',
+      personIds: [students[1]!.id],
+    });
+    await c.teacher!.sendMessage(from.id, { clientId: 'fwd-00001', text: 'Экскурсия в четверг' });
+    await c.teacher!.sendMessage(to.id, { clientId: 'fwd-00002', text: '(пересылка)', forward: { chatId: from.id, seq: 1 } });
+    const [m] = (await c.s1!.messages(to.id)).messages;
+    expect(m!.text).toBe('Экскурсия в четверг');
+    expect(m!.forwardedFrom).toMatchObject({ senderName: 'Петрова Анна', chatTitle: 'Откуда' });
+    // s1 is not in the source chat: nothing leaks out of it.
+    expect(
+      (await failure(c.s1!.sendMessage(to.id, { clientId: 'fwd-00003', text: 'x', forward: { chatId: from.id, seq: 1 } }))).code,
+    ).toBe('not_found');
+  });
+
+  it('shows a school’s channels and chats; its admins also see the groups they are not in', async () => {
+    const admin = await server.build.person();
+    await server.build.membership({ personId: admin.id, role: 'school_admin', organizationId: school.id });
+    const ca = await server.login(admin.login!);
+    const channel = await c.teacher!.createChat({
+      kind: 'channel',
+      organizationId: school.id,
+      title: 'Объявления 5А',
+      personIds: [students[0]!.id],
+    });
+    const mine = await c.s0!.community(school.id);
+    expect(mine.channels.map((x) => x.id)).toContain(channel.id);
+    expect(mine.chats.every((x) => x.kind !== 'channel')).toBe(true);
+    expect(mine.others).toEqual([]);
+    const overview = await ca.community(school.id);
+    expect(overview.others.map((x) => x.id)).toContain(channel.id);
+    expect(overview.others.find((x) => x.id === channel.id)!.memberCount).toBe(2);
+    expect((await failure(c.s0!.community(school.id + 100_000))).code).toBe('not_found');
+  });
+});
+
 describe('message changes', () => {
   it('edits (marked, history for moderators), reactions, pins, deletes', async () => {
     const chat = await c.teacher!.createChat({

@@ -395,3 +395,29 @@ export const RosterSyncResult = z.object({
 });
 /** What a roster sync changed. */
 export type RosterSyncResult = z.infer<typeof RosterSyncResult>;
+
+/** A chat of the school the caller is not in, as its admins see it in the community view. */
+export const CommunityChat = z.object({
+  id: Id,
+  kind: ChatKind,
+  purpose: ChatPurpose.nullable(),
+  title: z.string(),
+  classId: Id.nullable(),
+  memberCount: z.number().int().nonnegative(),
+});
+/** A chat of the school the caller is not in. */
+export type CommunityChat = z.infer<typeof CommunityChat>;
+
+/** `GET /api/v1/organizations/:id/community`: a school's space. */
+export const Community = z.object({
+  /** The school. */
+  organizationId: Id,
+  /** Its channels the caller is in (news first). */
+  channels: z.array(ChatSummary),
+  /** Its group and direct chats the caller is in. */
+  chats: z.array(ChatSummary),
+  /** School admins only: the school's other groups and channels (direct chats stay private). */
+  others: z.array(CommunityChat),
+});
+/** A school's space. */
+export type Community = z.infer<typeof Community>;

@@ -16,6 +16,7 @@ import {
   ChatList,
   ChatMemberList,
   ChatSummary,
+  Community,
   type CreateChatRequest,
   EditHistory,
   Message,
@@ -284,6 +285,11 @@ export class PartaClient {
     return this.request('POST', `${API_PREFIX}/reports/${reportId}/resolve`, z.object({ ok: z.literal(true) }), {
       body: { action },
     });
+  }
+
+  /** A school's space: its channels and chats the caller is in (and, for its admins, the rest). */
+  community(organizationId: number) {
+    return this.request('GET', `${API_PREFIX}/organizations/${organizationId}/community`, Community);
   }
 
   /** Brings a school's class chats, parents' chats, staff room and news channel in step with the roster (school admins). */

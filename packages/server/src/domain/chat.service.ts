@@ -1,5 +1,6 @@
 import type {
   ChatMember,
+  Community,
   ChatSummary,
   CreateChatRequest,
   MemberRole,
@@ -293,6 +294,34 @@ export function chatService(deps: {
     summaries,
     createChat,
     syncRoster,
+
+    /** A school's space: the caller's channels and chats there, and for its admins the rest of its groups and channels. */
+    async community(sender: Sender, organizationId: number): Promise<Community> {
+      const actor = actorIn(sender, organizationId);
+      if (!actor) throw notFound('organization');
+      const mine = (await summaries(sender)).filter((c) => c.organizationId === organizationId);
+      const isAdmin = actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId);
+      const ids = new Set(mine.map((c) => c.id));
+      const others = isAdmin
+        ? (await repo.organizationChats(organizationId))
+            .filter((c) => !ids.has(c.id))
+            .map((c) => ({
+              id: c.id,
+              kind: c.kind,
+              purpose: c.purpose,
+              title: c.title,
+              classId: c.classId,
+              memberCount: Number(c.n),
+            }))
+        : [];
+      const newsFirst = (a: ChatSummary, b: ChatSummary) => Number(b.purpose === 'news') - Number(a.purpose === 'news');
+      return {
+        organizationId,
+        channels: mine.filter((c) => c.kind === 'channel').sort(newsFirst),
+        chats: mine.filter((c) => c.kind !== 'channel'),
+        others,
+      };
+    },
 
     /** Syncs the roster chats of a school on an admin's request. */
     async syncRosterAs(sender: Sender, organizationId: number) {

@@ -470,6 +470,26 @@ export function chatRepo(store: Store) {
       return new Map(rows.map((r) => [r.accountId, Number(r.t)]));
     },
 
+    /** Groups and channels of an organization, with member counts (for its admins' overview). */
+    async organizationChats(organizationId: number) {
+      return db
+        .selectFrom('chats')
+        .leftJoin('chatMembers', 'chatMembers.chatId', 'chats.id')
+        .select([
+          'chats.id',
+          'chats.kind',
+          'chats.purpose',
+          'chats.title',
+          'chats.classId',
+          (eb) => eb.fn.count<number>('chatMembers.personId').as('n'),
+        ])
+        .where('chats.organizationId', '=', organizationId)
+        .where('chats.kind', '!=', 'direct')
+        .groupBy(['chats.id', 'chats.kind', 'chats.purpose', 'chats.title', 'chats.classId'])
+        .orderBy('chats.id')
+        .execute();
+    },
+
     /** Students of classes of an organization; `missing` lists class ids not of that organization. */
     async studentsOfClasses(organizationId: number, classIds: readonly number[]) {
       if (classIds.length === 0) return { students: [] as number[], missing: [] as number[] };

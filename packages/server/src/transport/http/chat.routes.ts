@@ -4,6 +4,7 @@ import {
   type ChatList,
   type ChatMemberList,
   type ChatSummary,
+  type Community,
   CreateChatRequest,
   DirectChatRequest,
   EditMessageRequest,
@@ -219,6 +220,12 @@ export function chatRoutes(
       await chats.resolveReport(await senderOf(auth), params.id, body.action);
       return { ok: true };
     },
+  });
+  route({
+    method: 'GET',
+    url: `${P}/organizations/:id/community`,
+    params: ChatParams,
+    handler: async ({ auth, params }): Promise<Community> => chats.community(await senderOf(auth), params.id),
   });
   route({
     method: 'POST',
