@@ -1,6 +1,6 @@
 import type { FastifyError } from 'fastify';
 import { ZodError } from 'zod';
-import { type ErrorBody, type ErrorCode, type ValidationIssue, statusOf } from '@parta/protocol';
+import { type ErrorBody, type ErrorCode, MAX_MESSAGE_CHARS, type ValidationIssue, statusOf } from '@parta/protocol';
 import { AppError } from '../../domain/errors.js';
 
 /** An error as answered on the wire: its status and its body. */
@@ -20,8 +20,23 @@ export function issuesOf(error: ZodError): ValidationIssue[] {
   return error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
 }
 
+/**
+ * A message text over the limit is a size problem, answered 413 `payload_too_large` (with the
+ * limit), not a malformed request; any other problem in the same input makes it a 400.
+ */
+export function messageTooLong(error: ZodError): AppError | null {
+  const all = error.issues;
+  if (all.length === 0 || !all.every((i) => i.code === 'too_big' && i.path.length === 1 && i.path[0] === 'text')) return null;
+  return new AppError('payload_too_large', `a message holds at most ${MAX_MESSAGE_CHARS} characters`, {
+    limitChars: MAX_MESSAGE_CHARS,
+    issues: issuesOf(error),
+  });
+}
+
 /** A zod error as a `validation_failed` answer naming every problem. */
 export function validationError(error: ZodError, where: string): AppError {
+  const tooLong = messageTooLong(error);
+  if (tooLong) return tooLong;
   const issues = issuesOf(error);
   const first = issues[0];
   const summary = first ? `${first.path || where}: ${first.message}` : 'invalid input';

@@ -19,7 +19,7 @@ import type { Outbox, OutFrame } from '../../domain/outbox.js';
 import { AppError } from '../../domain/errors.js';
 import { toMessage } from '../../storage/message.store.js';
 import type { Metrics } from '../metrics.js';
-import { issuesOf } from '../http/errors.js';
+import { issuesOf, messageTooLong } from '../http/errors.js';
 
 /** How long a new socket may stay silent before its `session.hello`. */
 const HELLO_TIMEOUT_MS = 10_000;
@@ -167,6 +167,8 @@ export function createGateway(deps: {
           issues: [{ path: 'type', message: 'unknown frame type' }],
         });
       }
+      const tooLong = messageTooLong(parsed.error);
+      if (tooLong) return sendError(conn, tooLong.code, tooLong.message, tooLong.details);
       return sendError(conn, 'validation_failed', `invalid ${type} frame`, { issues: issuesOf(parsed.error) });
     }
     const frame = parsed.data;
