@@ -565,7 +565,12 @@ beforeAll(async () => {
   const s = await server.login(student.login!);
   const target = (await s.sendMessage(chat.id, { clientId: freshClientId(), text: 'Контрольная в пятницу' })).seq;
   const colleague = await b.teacher(school.id);
-  const foreign = await b.chat({ organizationId: school.id, members: [{ personId: colleague.id }, { personId: other.id }] });
+  // A direct chat: not even the school's admins (the main account is one) reach into it.
+  const foreign = await b.chat({
+    organizationId: school.id,
+    kind: 'direct',
+    members: [{ personId: colleague.id }, { personId: other.id }],
+  });
   fx = { person: teacher.id, student: student.id, other: other.id, chat: chat.id, editable, target, foreign: foreign.id };
 });
 

@@ -99,7 +99,9 @@ function classGroup(...extra: MemberSpec[]): Promise<{ id: number }> {
  * - read, members, readers, react, report: any member (read-only too: reacting and reporting are not posting);
  * - send: not read-only; @all (mentionAll): chat owners/admins and the school's teachers and admins (not staff);
  * - edit: only the author; delete for everyone: the author or an admin of the chat's school (not the chat owner);
- * - pin, edit history, add/kick/role/mute: chat owners/admins and the school's admins (when a member);
+ * - pin, edit history: chat owners/admins and the school's admins when a member;
+ * - add/kick/role/mute: chat owners/admins, and the school's admins even when not a member (they run the
+ *   school's community); nothing else of a chat is open to a non-member admin: it reads nothing;
  * - leave: any member of a chat that is not a direct or roster chat (the owner too).
  * Read-only S3 may still edit and delete their earlier message: only posting is refused (postRefusal).
  */
@@ -112,7 +114,7 @@ const GROUP_GRID = `
   S1:member    ok   ok      ok   403  ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
   S3:readonly  ok   ok      403  403  ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
   A1:member    ok   ok      ok   ok   ok      403       ok     ok       ok    ok  ok      ok      ok     ok  ok   ok   ok   ok
-  A1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404  404  404  404
+  A1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    ok  ok   ok   ok   404
   AB:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404  404  404  404
   P1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404  404  404  404
 `;

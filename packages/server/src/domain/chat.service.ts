@@ -71,6 +71,26 @@ export function chatService(deps: {
     };
   }
 
+  /**
+   * The chat as someone who may manage its members sees it: a member, or an admin of its school
+   * (communities are the school admins' to run, also chats they are not in; direct chats stay private).
+   */
+  async function managedChat(sender: Sender, chatId: number): Promise<{ chat: ChatState; me: MemberState | null; actor: Actor }> {
+    const chat = await cache.get(chatId);
+    if (!chat) throw notFound('chat');
+    const me = memberPersonOf(chat, sender.personIds);
+    if (me)
+      return {
+        chat,
+        me,
+        actor: sender.actors.get(me.personId) ?? { personId: me.personId, roles: [], teaching: [], children: [] },
+      };
+    const admin = chat.kind === 'direct' ? null : actorIn(sender, chat.organizationId);
+    if (admin?.roles.some((r) => r.role === 'school_admin' && r.organizationId === chat.organizationId))
+      return { chat, me: null, actor: admin };
+    throw notFound('chat');
+  }
+
   /** The caller's actor that holds a role in the organization (for chats they are not members of). */
   function actorIn(sender: Sender, organizationId: number): Actor | null {
     for (const a of sender.actors.values()) if (a.roles.some((r) => r.organizationId === organizationId)) return a;
@@ -405,7 +425,7 @@ export function chatService(deps: {
 
     /** Adds persons of the chat's school. */
     async addMembers(sender: Sender, chatId: number, personIds: readonly number[]): Promise<number[]> {
-      const { chat, me, actor } = await memberChat(sender, chatId);
+      const { chat, me, actor } = await managedChat(sender, chatId);
       if (!mayManageMembers(actor, chat, me)) throw forbidden('only chat admins add members');
       const actors = await repo.actors(personIds);
       const outsider = personIds.find((p) => !mayBeAddedTo(actors.get(p)!, chat.organizationId));
@@ -421,14 +441,14 @@ export function chatService(deps: {
 
     /** Removes a member (kick), or the caller themself (leave). */
     async removeMember(sender: Sender, chatId: number, personId: number): Promise<void> {
-      const { chat, me, actor } = await memberChat(sender, chatId);
-      if (personId === me.personId) {
+      const { chat, me, actor } = await managedChat(sender, chatId);
+      if (personId === me?.personId) {
         if (!mayLeave(chat)) throw forbidden('this chat follows the school roster; you cannot leave it');
       } else if (!mayManageMembers(actor, chat, me)) {
         throw forbidden('only chat admins remove members');
       }
       if (!chat.members.has(personId)) throw notFound('member');
-      if (chat.members.get(personId)!.role === 'owner' && personId !== me.personId)
+      if (chat.members.get(personId)!.role === 'owner' && personId !== me?.personId)
         throw forbidden('the owner cannot be removed');
       await repo.removeMembers(chatId, [personId]);
       await announceRemoved(chat, [personId]);
@@ -441,12 +461,12 @@ export function chatService(deps: {
       personId: number,
       set: { role?: MemberRole; mutedUntil?: number | null },
     ): Promise<void> {
-      const { chat, me, actor } = await memberChat(sender, chatId);
+      const { chat, me, actor } = await managedChat(sender, chatId);
       if (!mayManageMembers(actor, chat, me)) throw forbidden('only chat admins change members');
       const target = chat.members.get(personId);
       if (!target) throw notFound('member');
-      if (target.role === 'owner' && personId !== me.personId) throw forbidden('the owner cannot be changed by others');
-      if (set.role === 'owner' && me.role !== 'owner') throw forbidden('only the owner hands over ownership');
+      if (target.role === 'owner' && personId !== me?.personId) throw forbidden('the owner cannot be changed by others');
+      if (set.role === 'owner' && me?.role !== 'owner') throw forbidden('only the owner hands over ownership');
       if (set.role === undefined && set.mutedUntil === undefined) return;
       await repo.updateMember(chatId, personId, set);
       cache.invalidate(chatId);
