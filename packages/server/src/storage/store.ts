@@ -69,8 +69,23 @@ function openSqlite(file: string): Store {
     openSearchIndex(searchFile).close();
     raw.prepare('attach database ? as search').run(searchFile);
   }
+  // Kysely prepares every query it runs; compiling SQL costs more than running it. Reuse statements
+  // per SQL text (better-sqlite3 statements are reusable and the driver is synchronous).
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const cachingDatabase = {
+    close: () => raw.close(),
+    prepare(sqlText: string) {
+      let st = prepared.get(sqlText);
+      if (!st) {
+        if (prepared.size >= 1000) prepared.clear();
+        st = raw.prepare(sqlText);
+        prepared.set(sqlText, st);
+      }
+      return st;
+    },
+  };
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: raw }),
+    dialect: new SqliteDialect({ database: cachingDatabase }),
     plugins: [new CamelCasePlugin()],
   });
   const statements = new Map<string, BetterSqlite3.Statement>();

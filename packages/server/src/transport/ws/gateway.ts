@@ -103,9 +103,10 @@ export function createGateway(deps: {
     send(conn, { type: 'session.error', code, message, ...(details ? { details } : {}) });
   }
 
+  /** Authenticated sockets, counted as they come and go (not by scanning every socket). */
+  let authed = 0;
+
   function countStates(): void {
-    let authed = 0;
-    for (const c of all) if (c.auth) authed++;
     metrics.wsConnections.set({ state: 'authenticated' }, authed);
     metrics.wsConnections.set({ state: 'pending' }, all.size - authed);
   }
@@ -134,6 +135,7 @@ export function createGateway(deps: {
     if (conn.helloTimer) clearTimeout(conn.helloTimer);
     conn.helloTimer = null;
     conn.auth = who;
+    authed++;
     let set = bySession.get(who.sessionId);
     if (!set) bySession.set(who.sessionId, (set = new Set()));
     set.add(conn);
@@ -365,6 +367,7 @@ export function createGateway(deps: {
       if (conn.helloTimer) clearTimeout(conn.helloTimer);
       all.delete(conn);
       if (conn.auth) {
+        authed--;
         const set = bySession.get(conn.auth.sessionId);
         set?.delete(conn);
         if (set?.size === 0) bySession.delete(conn.auth.sessionId);
