@@ -39,6 +39,37 @@ describe('health and metrics', () => {
   });
 });
 
+describe('heartbeats', () => {
+  it('closes a socket whose client stopped answering pings, and keeps one that answers', async () => {
+    const s = await startTestServer({ PARTA_WS_HEARTBEAT_SEC: '1' });
+    try {
+      const open = async () => {
+        const c = await s.login((await s.build.person()).login!);
+        const ws = new WebSocket(`${s.url.replace('http', 'ws')}/api/v1/ws`);
+        await new Promise((r) => ws.once('open', r));
+        ws.send(JSON.stringify({ type: 'session.hello', token: c.token }));
+        await new Promise((r) => ws.once('message', r));
+        return ws;
+      };
+      const alive = await open();
+      const dead = await open();
+      // A client that hangs: it reads nothing, so it never answers a ping.
+      (dead as unknown as { _socket: { pause(): void } })._socket.pause();
+      const authenticated = async () =>
+        Number(/parta_ws_connections\{state="authenticated"\} (\d+)/.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
+      expect(await authenticated()).toBe(2);
+      const deadline = Date.now() + 10_000;
+      while ((await authenticated()) !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(await authenticated()).toBe(1);
+      expect(alive.readyState).toBe(WebSocket.OPEN);
+      alive.close();
+      dead.terminate();
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 describe('when the database stops answering', () => {
   it('health answers 503 unavailable', async () => {
     const s = await startTestServer();

@@ -31,6 +31,8 @@ export const ServerEnv = z.object({
   PARTA_PUBLIC_URL: z.string().url().optional(),
   /** Messages per second one account may send, sustained (bursts of three times that pass). */
   PARTA_SEND_RATE_PER_SEC: z.coerce.number().int().min(1).max(1_000_000).default(20),
+  /** Seconds between WebSocket pings; a socket that misses one is closed (a dead client is gone within two). */
+  PARTA_WS_HEARTBEAT_SEC: z.coerce.number().int().min(1).max(3600).default(30),
   /** Sign-ins per minute allowed from one address. */
   PARTA_LOGIN_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });

@@ -199,6 +199,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     metrics,
     log,
     loadSender,
+    heartbeatMs: env.PARTA_WS_HEARTBEAT_SEC * 1000,
     touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
   });
   const indexer =

@@ -23,8 +23,6 @@ import { issuesOf, messageTooLong } from '../http/errors.js';
 
 /** How long a new socket may stay silent before its `session.hello`. */
 const HELLO_TIMEOUT_MS = 10_000;
-/** Interval of protocol-level pings; a socket that misses one is closed. */
-const HEARTBEAT_MS = 30_000;
 /** A socket with more than this waiting to be written reads too slowly: it is closed and must resync. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 /** Typing notices are passed on at most this often per socket and chat. */
@@ -80,6 +78,8 @@ export function createGateway(deps: {
   log: Logger;
   /** Loads who an account speaks as (its persons and their roles). */
   loadSender: (accountId: number) => Promise<Sender>;
+  /** Interval of protocol-level pings; a socket that misses one is closed. */
+  heartbeatMs: number;
   /** Records the moment an account's last socket closed (for "last seen"). */
   touchSession: (sessionId: number) => Promise<void>;
 }) {
@@ -403,7 +403,7 @@ export function createGateway(deps: {
       conn.alive = false;
       conn.ws.ping();
     }
-  }, HEARTBEAT_MS);
+  }, deps.heartbeatMs);
   heartbeat.unref();
 
   const onRevoked = ({ sessionIds }: { sessionIds: number[] }) => {
