@@ -191,6 +191,7 @@ const ROUTES: Route[] = [
   { method: 'POST', path: '/api/v1/chats/:id/read', auth: true, body: 'json', json: 'read', query: 'none', id: 'chat' },
   { method: 'GET', path: '/api/v1/organizations/:id/reports', auth: true, body: 'get', query: 'reports', id: 'organization' },
   { method: 'POST', path: '/api/v1/reports/:id/resolve', auth: true, body: 'json', json: 'resolve', query: 'none', id: 'report' },
+  { method: 'GET', path: '/api/v1/organizations/:id/community', auth: true, body: 'get', query: 'none', id: 'organization' },
   { method: 'POST', path: '/api/v1/organizations/:id/roster-sync', auth: true, body: 'none', query: 'none', id: 'organization' },
   { method: 'GET', path: '/api/v1/search', auth: true, body: 'get', query: 'search' },
 ];
@@ -1035,6 +1036,16 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
     const answer = await call(route, { method: undefinedMethod(route) });
     expectError(answer, 'method_not_allowed');
     expect(answer.headers.get('allow')).toContain(route.method);
+  });
+});
+
+describe('the route table', () => {
+  it('covers every route the server has (but /metrics and HEAD), so a new route cannot skip these tests', () => {
+    const served = server.parta.routes
+      .filter((r) => r.method !== 'HEAD' && r.url !== '/metrics')
+      .map((r) => `${r.method} ${r.url}`)
+      .sort();
+    expect(served).toEqual(ROUTES.map((r) => `${r.method} ${r.path}`).sort());
   });
 });
 

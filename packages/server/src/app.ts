@@ -46,6 +46,8 @@ export interface AppDeps {
 export interface Parta {
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
+  /** Every HTTP route (method and URL pattern), for tests that must cover them all. */
+  readonly routes: readonly { method: string; url: string }[];
   /** The search index, drained by `close` (tests drain it to search at once). */
   readonly search: { drain(): Promise<void> };
   /** Brings the roster-managed chats of every school of a region in step with the roster. */
@@ -134,12 +136,16 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   });
   // Every route's path as a pattern, so that a known path asked with an undefined method is a 405, not a 404.
   const routes: { method: string; path: RegExp }[] = [];
+  const registered: { method: string; url: string }[] = [];
   app.addHook('onRoute', (route) => {
     const pattern = route.url
       .split('/')
       .map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
-    for (const method of [route.method].flat()) routes.push({ method, path: new RegExp(`^${pattern}$`) });
+    for (const method of [route.method].flat()) {
+      routes.push({ method, path: new RegExp(`^${pattern}$`) });
+      registered.push({ method, url: route.url });
+    }
   });
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0]!;
@@ -237,6 +243,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   return {
     app,
     gateway,
+    routes: registered,
     search,
     async syncRosterChats(regionCode) {
       const totals = { created: 0, added: 0, removed: 0, changed: 0 };
