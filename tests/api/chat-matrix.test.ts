@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@parta/testkit';
 import { PartaError, type PartaClient } from '@parta/sdk';
 import type { ChatSummary, MemberRole } from '@parta/protocol';
+import { DIRECT_GRID } from '../support/direct-chat-grid.js';
 
 /*
  * The closed contour for conversations, through the real HTTP API and the SDK (which validates every
@@ -346,8 +347,9 @@ afterAll(async () => {
 /**
  * openDirect: row = initiator, column = target; 1 = may start it, 0 = refused: 403 forbidden between people of
  * one school, 404 not_found for anyone outside the initiator's schools (they do not exist for the initiator).
- * The same grid as the pure matrix (see its comment for the reasoning).
+ * The grid is DIRECT_GRID (tests/support/direct-chat-grid.ts), the one the pure matrix checks.
  */
+
 /** The school each actor belongs to (officials to none). */
 const SCHOOL: Record<Name, 'A' | 'B' | null> = {
   S1: 'A',
@@ -367,26 +369,6 @@ const SCHOOL: Record<Name, 'A' | 'B' | null> = {
   RO: null,
   TP: 'A',
 };
-
-const DIRECT_GRID = `
-       S1 S2 S3 SB T1 T2 TB P1 P2 P3 A1 ST1 AB MO RO TP
-  S1    0  1  1  0  1  1  0  1  0  0  1  1   0  0  0  1
-  S2    1  0  1  0  1  1  0  0  1  0  1  1   0  0  0  1
-  S3    1  1  0  0  1  1  0  0  0  1  1  1   0  0  0  1
-  SB    0  0  0  0  0  0  1  0  0  0  0  0   1  0  0  0
-  T1    1  1  0  0  0  1  0  1  1  0  1  1   0  0  0  1
-  T2    0  0  1  0  1  0  0  0  0  1  1  1   0  0  0  1
-  TB    0  0  0  1  0  0  0  0  0  0  0  0   1  0  0  0
-  P1    1  0  0  0  1  0  0  0  1  0  1  1   0  0  0  1
-  P2    0  1  0  0  1  0  0  1  0  0  1  1   0  0  0  1
-  P3    0  0  1  0  0  1  0  0  0  0  1  1   0  0  0  1
-  A1    1  1  1  0  1  1  0  1  1  1  0  1   0  0  0  1
-  ST1   0  0  0  0  1  1  0  1  1  1  1  0   0  0  0  1
-  AB    0  0  0  1  0  0  1  0  0  0  0  0   0  0  0  0
-  MO    0  0  0  0  0  0  0  0  0  0  0  0   0  0  0  0
-  RO    0  0  0  0  0  0  0  0  0  0  0  0   0  0  0  0
-  TP    1  1  1  0  1  1  0  1  1  1  1  1   0  0  0  0
-`;
 
 describe('direct chats: every ordered pair of actors', () => {
   const direct = parseGrid(DIRECT_GRID, ['0', '1']);
