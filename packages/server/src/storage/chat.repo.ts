@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
 import { MAX_SEQ, type MemberRole } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { ChatTable } from './schema.js';
@@ -6,6 +7,30 @@ import type { Insertable } from 'kysely';
 import type { Actor } from '../domain/chat-access.js';
 import { MESSAGE_COLUMNS, type MessageRow } from './message.store.js';
 import { loadPersonFacts } from './person-facts.js';
+
+/** Inserts chat members in chunks that stay under both engines' parameter limits. */
+async function insertMembers(
+  db: Kysely<Database>,
+  chatId: number,
+  members: readonly { personId: number; role: MemberRole; viaRoster: boolean }[],
+  now: number,
+): Promise<void> {
+  for (let i = 0; i < members.length; i += 500) {
+    await db
+      .insertInto('chatMembers')
+      .values(
+        members.slice(i, i + 500).map((m) => ({
+          chatId,
+          personId: m.personId,
+          role: m.role,
+          joinedAt: now,
+          mutedUntil: null,
+          viaRoster: m.viaRoster ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
+}
 
 /** Queries over chats, members and messages (everything but the send hot path). */
 export function chatRepo(store: Store) {
@@ -262,22 +287,7 @@ export function chatRepo(store: Store) {
     ) {
       return db.transaction().execute(async (trx) => {
         const chat = await trx.insertInto('chats').values(values).returning('id').executeTakeFirstOrThrow();
-        const unique = new Map(members.map((m) => [m.personId, m]));
-        if (unique.size) {
-          await trx
-            .insertInto('chatMembers')
-            .values(
-              [...unique.values()].map((m) => ({
-                chatId: chat.id,
-                personId: m.personId,
-                role: m.role,
-                joinedAt: now,
-                mutedUntil: null,
-                viaRoster: m.viaRoster ? 1 : 0,
-              })),
-            )
-            .execute();
-        }
+        await insertMembers(trx, chat.id, [...new Map(members.map((m) => [m.personId, m])).values()], now);
         return chat.id;
       });
     },
@@ -306,22 +316,7 @@ export function chatRepo(store: Store) {
         .execute();
       const have = new Set(existing.map((e) => e.personId));
       const fresh = [...new Map(members.filter((m) => !have.has(m.personId)).map((m) => [m.personId, m])).values()];
-      if (fresh.length === 0) return [];
-      for (let i = 0; i < fresh.length; i += 500) {
-        await db
-          .insertInto('chatMembers')
-          .values(
-            fresh.slice(i, i + 500).map((m) => ({
-              chatId,
-              personId: m.personId,
-              role: m.role,
-              joinedAt: now,
-              mutedUntil: null,
-              viaRoster: m.viaRoster ? 1 : 0,
-            })),
-          )
-          .execute();
-      }
+      await insertMembers(db, chatId, fresh, now);
       return fresh.map((m) => m.personId);
     },
 
