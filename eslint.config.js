@@ -59,6 +59,24 @@ export default tseslint.config(
     },
   },
   {
+    // The web client runs in browsers and talks to the server only through the SDK.
+    files: ['packages/web/src/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@parta/server', '@parta/testkit', 'node:*'],
+              message: 'the web client talks to the server only through @parta/sdk',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },

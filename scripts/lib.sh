@@ -15,10 +15,11 @@ ensure_node_modules() {
   fi
 }
 
-# Builds every package (incremental).
+# Builds every package (incremental) and the web client.
 build() {
   log "building"
   npx tsc -b
+  npm run --silent build -w @parta/web -- --logLevel warn
 }
 
 APT_UPDATED=0
