@@ -16,6 +16,11 @@ export const ServerEnv = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   /** Directory for the SQLite file and local data. */
   PARTA_DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * The built web client served at `/` (`index.html` and `assets/`). Unset: the server's own
+   * checkout's `packages/web/dist`, found from the server package's location, not the working directory.
+   */
+  PARTA_WEB_DIR: z.string().min(1).optional(),
   /** PostgreSQL connection URL; when unset the embedded SQLite file is used. */
   DATABASE_URL: z
     .string()

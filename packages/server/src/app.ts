@@ -31,6 +31,8 @@ import { sessionRepo } from './storage/session.repo.js';
 import type { Store } from './storage/store.js';
 import { authRoutes } from './transport/http/auth.routes.js';
 import { directoryRoutes } from './transport/http/directory.routes.js';
+import { webRoutes, type WebClient } from './transport/http/web.routes.js';
+import { webDir } from './config.js';
 import { BODY_LIMIT_BYTES, toWireError } from './transport/http/errors.js';
 import { createMetrics } from './transport/metrics.js';
 import { createGateway, type Gateway } from './transport/ws/gateway.js';
@@ -46,7 +48,7 @@ export interface AppDeps {
 export interface Parta {
   readonly app: FastifyInstance;
   readonly gateway: Gateway;
-  /** Every HTTP route (method and URL pattern), for tests that must cover them all. */
+  /** Every API route (method and URL pattern) and `/metrics`, for tests that must cover them all; not the web client's files. */
   readonly routes: readonly { method: string; url: string }[];
   /** The search index, drained by `close` (tests drain it to search at once). */
   readonly search: { drain(): Promise<void> };
@@ -142,12 +144,16 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
       .split('/')
       .map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
+    const api = route.url.startsWith(`${API_PREFIX}/`) || route.url === '/metrics';
     for (const method of [route.method].flat()) {
       routes.push({ method, path: new RegExp(`^${pattern}$`) });
-      registered.push({ method, url: route.url });
+      if (api) registered.push({ method, url: route.url });
     }
   });
+  // Set once the web client's routes are in (below); a browser's navigation to a client-side route gets its page.
+  let web: WebClient | null = null;
   app.setNotFoundHandler((request, reply) => {
+    if (web?.fallback(request, reply)) return;
     const path = request.url.split('?')[0]!;
     const allow = [...new Set(routes.filter((r) => r.path.test(path)).map((r) => r.method))];
     if (allow.length > 0) {
@@ -237,6 +243,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   authRoutes(app, authenticate, auth, env.PARTA_LOGIN_RATE_PER_MIN);
   directoryRoutes(app, authenticate, directory, sessions);
   chatRoutes(app, authenticate, chats, search, (who) => loadSender(who.accountId));
+  web = await webRoutes(app, { dir: webDir(env), log });
 
   await app.ready();
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ServerEnv } from '@parta/protocol';
 import type { StoreOptions } from './storage/store.js';
 
@@ -24,4 +25,14 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): ServerEnv {
 export function storeOptions(env: ServerEnv): StoreOptions {
   if (env.DATABASE_URL) return { dialect: 'postgres', url: env.DATABASE_URL };
   return { dialect: 'sqlite', file: path.join(env.PARTA_DATA_DIR, 'parta.sqlite') };
+}
+
+/**
+ * The directory of the built web client: `PARTA_WEB_DIR` (relative to the working directory), else
+ * `packages/web/dist` next to this package, found from this file (`src/config.ts` or `dist/config.js`,
+ * both one level below the package), so that it works from any working directory.
+ */
+export function webDir(env: ServerEnv): string {
+  if (env.PARTA_WEB_DIR) return path.resolve(env.PARTA_WEB_DIR);
+  return fileURLToPath(new URL('../../web/dist', import.meta.url));
 }
