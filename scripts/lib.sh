@@ -48,3 +48,24 @@ ensure_postgres() {
   # A fresh Debian cluster asks for a password over TCP; give postgres the one the tests use.
   as_root su postgres -c "psql -q -c \"alter user postgres password 'postgres'\"" >/dev/null 2>&1 || true
 }
+
+# Makes sure the browser tests have a Chromium: $PARTA_CHROMIUM when set, else Debian's
+# /usr/bin/chromium, installed with apt-get when missing (never a downloaded browser).
+# Exports PARTA_CHROMIUM for the tests and benchmarks.
+ensure_chromium() {
+  if [ -n "${PARTA_CHROMIUM:-}" ]; then
+    if [ ! -x "$PARTA_CHROMIUM" ]; then log "PARTA_CHROMIUM=$PARTA_CHROMIUM is not an executable file"; return 1; fi
+    export PARTA_CHROMIUM
+    return 0
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    apt_install chromium || true
+  fi
+  if [ ! -x /usr/bin/chromium ]; then
+    log "no Chromium for the browser tests: could not install Debian's chromium with apt-get" \
+      "(it needs root or sudo and a reachable Debian archive). Run 'apt-get install -y chromium'," \
+      "or set PARTA_CHROMIUM to a Chromium binary"
+    return 1
+  fi
+  export PARTA_CHROMIUM=/usr/bin/chromium
+}

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib.sh
 ensure_node_modules
 ensure_postgres
+ensure_chromium
 export PARTA_TEST_PG_URL="${PARTA_TEST_PG_URL:-postgres://postgres:postgres@127.0.0.1:5432/postgres}"
 build
 log "checking format, lint and types"
