@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@parta/testkit';
 import { PartaError } from '@parta/sdk';
-import { hashToken } from '@parta/server';
+import { hashToken, seedDemo } from '@parta/server';
 import { sql } from 'kysely';
 
 let server: TestServer;
@@ -108,13 +108,50 @@ describe('accounts and sessions', () => {
   });
 });
 
+describe('sign-in options', () => {
+  it('offer the development login, not ESIA yet, and the demo logins once the demo is seeded', async () => {
+    expect(await server.client().authOptions()).toEqual({ devLogin: true, esia: false, demoLogins: [] });
+    const summary = await seedDemo(server.store);
+    const options = await server.client().authOptions();
+    expect(options).toMatchObject({ devLogin: true, esia: false });
+    expect(options.demoLogins).toEqual(summary.logins);
+    expect(options.demoLogins.map((l) => l.role)).toEqual(
+      expect.arrayContaining(['admin', 'homeroom_teacher', 'teacher', 'student', 'parent']),
+    );
+    for (const l of options.demoLogins) {
+      expect(l.name.split(' ').length, l.login).toBeGreaterThanOrEqual(2);
+      expect(l.detail, l.login).not.toBe('');
+    }
+    // Every listed login signs in, and is who the list says.
+    for (const l of options.demoLogins) {
+      const c = server.client();
+      await c.devLogin({ login: l.login });
+      const me = await c.me();
+      expect(me.login).toBe(l.login);
+    }
+  });
+
+  it('leave out an account that was disabled since the demo was seeded', async () => {
+    const [first, ...rest] = (await server.client().authOptions()).demoLogins;
+    expect(first).toBeDefined();
+    await server.store.db.updateTable('accounts').set({ disabledAt: Date.now() }).where('login', '=', first!.login).execute();
+    try {
+      expect((await server.client().authOptions()).demoLogins).toEqual(rest);
+    } finally {
+      await server.store.db.updateTable('accounts').set({ disabledAt: null }).where('login', '=', first!.login).execute();
+    }
+  });
+});
+
 describe('development login switch', () => {
-  it('is refused with dev_login_disabled when PARTA_DEV_LOGIN is off', async () => {
+  it('is refused with dev_login_disabled when PARTA_DEV_LOGIN is off, and neither it nor demo logins are offered', async () => {
     const off = await startTestServer({ PARTA_DEV_LOGIN: '0' });
     try {
       const p = await off.build.person();
       const err = await rejection(off.client().devLogin({ login: p.login! }));
       expect([err.status, err.code]).toEqual([403, 'dev_login_disabled']);
+      await seedDemo(off.store);
+      expect(await off.client().authOptions()).toEqual({ devLogin: false, esia: false, demoLogins: [] });
     } finally {
       await off.close();
     }

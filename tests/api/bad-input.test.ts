@@ -79,6 +79,7 @@ interface Route {
 
 /** Every HTTP route of the API. */
 const ROUTES: Route[] = [
+  { method: 'GET', path: '/api/v1/auth/options', auth: false, body: 'get', query: 'none' },
   { method: 'POST', path: '/api/v1/auth/dev-login', auth: false, body: 'login', query: 'none' },
   { method: 'POST', path: '/api/v1/auth/logout', auth: true, body: 'none', query: 'none', revokes: true },
   { method: 'POST', path: '/api/v1/auth/logout-all', auth: true, body: 'none', query: 'none', revokes: true },

@@ -66,3 +66,29 @@ export const LogoutResponse = z.object({
 });
 /** Answer of log-out operations. */
 export type LogoutResponse = z.infer<typeof LogoutResponse>;
+
+/** A seeded account to try, as the demo seed prints it at start. */
+export const DemoLogin = z.object({
+  /** What the login shows off: `admin`, `homeroom_teacher`, `teacher`, `student`, `parent`, … */
+  role: z.string(),
+  /** The login to give `POST /api/v1/auth/dev-login`. */
+  login: Login,
+  /** Full name of the person behind the login, «Фамилия Имя Отчество». */
+  name: z.string(),
+  /** Where the person belongs, in Russian (school, class, subject, children). */
+  detail: z.string(),
+});
+/** A seeded account to try. */
+export type DemoLogin = z.infer<typeof DemoLogin>;
+
+/** `GET /api/v1/auth/options`: the ways to sign in on this server, asked before anyone is signed in. */
+export const AuthOptions = z.object({
+  /** `POST /api/v1/auth/dev-login` is enabled (`PARTA_DEV_LOGIN=1`). */
+  devLogin: z.boolean(),
+  /** Sign-in through ESIA («Войти через Госуслуги»); not offered yet. */
+  esia: z.boolean(),
+  /** The demo region's sample logins, one or a few per role; empty unless `devLogin` and the demo is seeded. */
+  demoLogins: z.array(DemoLogin),
+});
+/** `GET /api/v1/auth/options`. */
+export type AuthOptions = z.infer<typeof AuthOptions>;

@@ -7,8 +7,9 @@
  * Bumped with every change to the wire. Changelog:
  * - 1: accounts, sessions, directory, health, `session.*` frames.
  * - 2: chats, channels, communities, messages, `message.*`, `chat.*`, `presence.*` frames.
+ * - 3: `GET /auth/options`; chat members carry their `roles` in the chat's school and `homeroom`.
  */
-export const FEATURE_LEVEL = 2;
+export const FEATURE_LEVEL = 3;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';

@@ -1,4 +1,5 @@
 import {
+  AuthOptions,
   ClassList,
   ClassMembers,
   type DevLoginRequest,
@@ -105,6 +106,11 @@ export class PartaClient {
   /** `GET /health`. */
   health() {
     return this.request('GET', `${API_PREFIX}/health`, HealthResponse);
+  }
+
+  /** `GET /auth/options`: the ways to sign in on this server (no token needed). */
+  authOptions() {
+    return this.request('GET', `${API_PREFIX}/auth/options`, AuthOptions);
   }
 
   /** Signs in with the development login and keeps the token. */

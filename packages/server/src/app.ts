@@ -33,6 +33,7 @@ import { authRoutes } from './transport/http/auth.routes.js';
 import { directoryRoutes } from './transport/http/directory.routes.js';
 import { webRoutes, type WebClient } from './transport/http/web.routes.js';
 import { webDir } from './config.js';
+import { readDemoSummary } from './seed/demo.js';
 import { BODY_LIMIT_BYTES, toWireError } from './transport/http/errors.js';
 import { createMetrics } from './transport/metrics.js';
 import { createGateway, type Gateway } from './transport/ws/gateway.js';
@@ -107,7 +108,12 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   const metrics = createMetrics();
   const events = createDomainEvents();
   const sessions = sessionRepo(store);
-  const auth = authService({ repo: sessions, events, devLogin: env.PARTA_DEV_LOGIN });
+  const auth = authService({
+    repo: sessions,
+    events,
+    devLogin: env.PARTA_DEV_LOGIN,
+    demoLogins: async () => (await readDemoSummary(store))?.logins ?? [],
+  });
   const directory = directoryService({ repo: directoryRepo(store) });
 
   // JSON bodies: strict UTF-8 (a bad byte is an error, not a silent U+FFFD) and no prototype poisoning.

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { LoginResponse, SessionInfo } from '@parta/protocol';
+import type { AuthOptions, DemoLogin, LoginResponse, SessionInfo } from '@parta/protocol';
 import { AppError, notFound } from './errors.js';
 import type { SessionRepo } from '../storage/session.repo.js';
 import type { DomainEvents } from './events.js';
@@ -24,7 +24,14 @@ export interface Authenticated {
  * Accounts and sessions. Sign-in methods (the development login now, ESIA later) end in
  * `openSession`; everything after that is the same for all of them.
  */
-export function authService(deps: { repo: SessionRepo; events: DomainEvents; devLogin: boolean; now?: () => number }) {
+export function authService(deps: {
+  repo: SessionRepo;
+  events: DomainEvents;
+  devLogin: boolean;
+  /** The demo region's sample logins; empty when the demo is not seeded. */
+  demoLogins: () => Promise<DemoLogin[]>;
+  now?: () => number;
+}) {
   const { repo, events } = deps;
   const now = deps.now ?? Date.now;
 
@@ -36,6 +43,14 @@ export function authService(deps: { repo: SessionRepo; events: DomainEvents; dev
 
   return {
     openSession,
+
+    /**
+     * The ways to sign in, for a sign-in screen. The demo's logins are listed only while the
+     * development login is on: they are of no use, and no one's business, without it.
+     */
+    async options(): Promise<AuthOptions> {
+      return { devLogin: deps.devLogin, esia: false, demoLogins: deps.devLogin ? await deps.demoLogins() : [] };
+    },
 
     /** Signs in as a seeded account by login alone. Only when the server runs with PARTA_DEV_LOGIN=1. */
     async devLogin(login: string, deviceName: string): Promise<LoginResponse> {

@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely } from 'kysely';
+import type { DemoLogin } from '@parta/protocol';
 import { academicYearOf } from '../domain/access.js';
 import type { Database } from '../storage/schema.js';
 import type { Store } from '../storage/store.js';
@@ -16,21 +17,11 @@ import {
   studentBirthDate,
 } from './names.js';
 
-/** One login printed at start, so that people can try each role. */
-export interface DemoLogin {
-  /** What the login shows off: `admin`, `homeroom_teacher`, `teacher`, `student`, `parent`, … */
-  role: string;
-  login: string;
-  /** Full name of the person behind the login. */
-  name: string;
-  /** Where the person belongs, in Russian (school, class, subject, children). */
-  detail: string;
-}
-
 /** What the demo seed made, for the start banner. */
 export interface DemoSummary {
   /** The demo region's name. */
   region: string;
+  /** Logins to try, one or two per role (printed at start, listed by `GET /api/v1/auth/options`). */
   logins: DemoLogin[];
 }
 
@@ -148,6 +139,11 @@ export async function seedDemo(store: Store, now = new Date()): Promise<DemoSumm
     await store.syncIdSequences(['regions', 'municipalities', 'organizations', 'classes', 'accounts', 'persons', 'memberships']);
   }
   return summary.summary;
+}
+
+/** The seeded demo's summary (its sample logins whose accounts still work), or null when the demo is not seeded. */
+export async function readDemoSummary(store: Store): Promise<DemoSummary | null> {
+  return readSummary(store.db);
 }
 
 /** The stored summary of an already seeded demo, with names refreshed from the database; null when not seeded. */

@@ -1,5 +1,12 @@
 import type { FastifyInstance } from 'fastify';
-import { DevLoginRequest, IdParam, type LoginResponse, type LogoutResponse, type SessionList } from '@parta/protocol';
+import {
+  type AuthOptions,
+  DevLoginRequest,
+  IdParam,
+  type LoginResponse,
+  type LogoutResponse,
+  type SessionList,
+} from '@parta/protocol';
 import { z } from 'zod';
 import type { AuthService } from '../../domain/auth.service.js';
 import { type Authenticator, defineRoute } from './route.js';
@@ -12,6 +19,13 @@ function deviceFromUserAgent(ua: string | undefined): string {
 
 /** Sign-in, sign-out and the device list. */
 export function authRoutes(app: FastifyInstance, authenticate: Authenticator, auth: AuthService, loginRatePerMin: number): void {
+  defineRoute(app, authenticate, {
+    method: 'GET',
+    url: '/api/v1/auth/options',
+    auth: false,
+    handler: async (): Promise<AuthOptions> => auth.options(),
+  });
+
   defineRoute(app, authenticate, {
     method: 'POST',
     url: '/api/v1/auth/dev-login',
