@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DecimalParam, Id, MAX_SEQ, Seq, Timestamp } from './common.js';
+import { Role } from './directory.js';
 
 /** The longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -167,6 +168,10 @@ export const ChatMember = z.object({
   readSeq: Seq,
   /** Muted until (ms), or null. */
   mutedUntil: Timestamp.nullable(),
+  /** The person's roles in the chat's school (student, teacher, parent, school_admin, staff), sorted, each once. */
+  roles: z.array(Role),
+  /** The person is a homeroom teacher («классный руководитель») of a class of the chat's school this academic year. */
+  homeroom: z.boolean(),
 });
 /** A member of a chat. */
 export type ChatMember = z.infer<typeof ChatMember>;

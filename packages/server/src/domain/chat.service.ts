@@ -10,6 +10,7 @@ import type {
   Presence,
   Readers,
   Report,
+  Role,
   SendAck,
   SendMessage,
 } from '@parta/protocol';
@@ -410,16 +411,35 @@ export function chatService(deps: {
       return s!;
     },
 
-    /** Members with roles and read positions. */
+    /** Members with their roles in the chat and in its school, and read positions. */
     async members(sender: Sender, chatId: number): Promise<ChatMember[]> {
-      await memberChat(sender, chatId);
-      const rows = await repo.members(chatId);
+      const { chat } = await memberChat(sender, chatId);
+      const [rows, standing] = await Promise.all([repo.members(chatId), repo.memberStanding(chatId, chat.organizationId)]);
+      const roles = new Map<number, Set<Role>>();
+      for (const r of standing.roles) {
+        const set = roles.get(r.personId) ?? new Set<Role>();
+        set.add(r.role);
+        roles.set(r.personId, set);
+      }
+      // A homeroom of the current year (by the school's clock) held by someone who still teaches there.
+      const today = new Date(now());
+      const years = new Map<string, number>();
+      const currentYear = (timeZone: string) =>
+        years.get(timeZone) ?? years.set(timeZone, academicYearOf(today, timeZone)).get(timeZone)!;
+      const homeroom = new Set(
+        standing.homerooms
+          .filter((h) => h.academicYear === currentYear(h.timeZone))
+          .filter((h) => roles.get(h.personId)?.has('teacher'))
+          .map((h) => h.personId),
+      );
       return rows.map((r) => ({
         personId: r.personId,
         name: `${r.lastName} ${r.firstName}`,
         role: r.role,
         readSeq: r.readSeq,
         mutedUntil: r.mutedUntil,
+        roles: [...(roles.get(r.personId) ?? [])].sort(),
+        homeroom: homeroom.has(r.personId),
       }));
     },
 

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { MAX_SEQ, type MemberRole } from '@parta/protocol';
+import { MAX_SEQ, type MemberRole, type Role } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { ChatTable } from './schema.js';
 import type { Insertable } from 'kysely';
@@ -397,6 +397,37 @@ export function chatRepo(store: Store) {
         .orderBy('persons.lastName')
         .orderBy('persons.firstName')
         .execute();
+    },
+
+    /**
+     * What a chat's members are in its organization, in two queries whatever the member count:
+     * their active roles there, and their homeroom classes there (every academic year, with the
+     * organization's time zone, from which the domain tells the current one).
+     */
+    async memberStanding(chatId: number, organizationId: number) {
+      const [roles, homerooms] = await Promise.all([
+        db
+          .selectFrom('chatMembers')
+          .innerJoin('memberships', 'memberships.personId', 'chatMembers.personId')
+          .select(['chatMembers.personId', 'memberships.role'])
+          .distinct()
+          .where('chatMembers.chatId', '=', chatId)
+          .where('memberships.organizationId', '=', organizationId)
+          .where('memberships.endedAt', 'is', null)
+          .execute(),
+        db
+          .selectFrom('chatMembers')
+          .innerJoin('classTeachers', 'classTeachers.personId', 'chatMembers.personId')
+          .innerJoin('classes', 'classes.id', 'classTeachers.classId')
+          .innerJoin('organizations', 'organizations.id', 'classes.organizationId')
+          .select(['chatMembers.personId', 'classes.academicYear', 'organizations.timeZone'])
+          .distinct()
+          .where('chatMembers.chatId', '=', chatId)
+          .where('classes.organizationId', '=', organizationId)
+          .where('classTeachers.homeroom', '=', 1)
+          .execute(),
+      ]);
+      return { roles: roles.map((r) => ({ personId: r.personId, role: r.role as Role })), homerooms };
     },
 
     /** True when the two persons share at least one chat. */
