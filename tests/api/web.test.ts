@@ -163,7 +163,7 @@ describe('no built web client', () => {
         expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
         expect(res.headers.get('cache-control')).toBe('no-store');
         expect(res.text).toContain('web client is not built');
-        expect(res.text).toContain('npm run build');
+        expect(res.text).toContain('npm run build -w @parta/web');
       }
       expectApiError(await get(`${s.url}/chats/5`), 404, 'not_found');
       expectApiError(await get(`${s.url}/api/v1/nope`, { accept: 'text/html' }), 404, 'not_found');

@@ -15,8 +15,8 @@ const NOT_BUILT_PAGE = `<!doctype html>
 <head><meta charset="utf-8"><title>Parta: the web client is not built</title></head>
 <body>
 <h1>The web client is not built</h1>
-<p>Run <code>npm run build</code> (or <code>npm start</code>, which builds), then restart the server.
-The API at <code>/api/v1</code> works without it.</p>
+<p>Run <code>npm run build -w @parta/web</code> (or <code>npm start</code>, which builds everything), then
+restart the server. The API at <code>/api/v1</code> works without it.</p>
 </body>
 </html>
 `;
@@ -62,7 +62,7 @@ export async function webRoutes(app: FastifyInstance, deps: { dir: string; log: 
     reply.code(503).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(NOT_BUILT_PAGE);
 
   if (!built) {
-    log.warn({ webDir: dir }, 'the web client is not built: / answers 503 until `npm run build` and a restart');
+    log.warn({ webDir: dir }, 'the web client is not built: / answers 503 until `npm run build -w @parta/web` and a restart');
     app.get('/', async (_request, reply) => notBuilt(reply));
     return {
       built,
