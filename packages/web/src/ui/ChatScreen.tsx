@@ -1,0 +1,338 @@
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
+import type { Message } from '@parta/protocol';
+import { useI18n, type StringKey } from '../i18n/index.js';
+import { useChat, useSession } from '../state/hooks.js';
+import { isSchoolAdmin } from '../state/profiles.js';
+import { go, href } from '../state/route.js';
+import { errorText, type Outgoing } from '../state/session.js';
+import { Composer, type ComposerMode } from './Composer.js';
+import { ForwardDialog, ReadersDialog, ReportDialog } from './ChatDialogs.js';
+import { MembersPanel } from './MembersPanel.js';
+import { MessageItem, PendingItem } from './MessageItem.js';
+import { Avatar, dayKey, dayLabel } from './common.js';
+import { Icon } from './icons.js';
+
+/** Absolute index of the first message the view anchored on; prepending lowers `firstItemIndex`. */
+const BASE = 1_000_000;
+
+type Row =
+  { kind: 'day'; key: string; at: number } | { kind: 'msg'; key: string; m: Message } | { kind: 'out'; key: string; o: Outgoing };
+
+/** One chat: header, history (virtualized, loads upward without jumps), typing, composer, members. */
+export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: number | undefined }) {
+  const { t, locale } = useI18n();
+  const [session, state] = useSession();
+  const view = useChat(chatId);
+  const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
+  const [panel, setPanel] = useState<'members' | null>(null);
+  const [searching, setSearching] = useState(false);
+  const [dialog, setDialog] = useState<{ kind: 'readers' | 'forward' | 'report'; m: Message } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [atBottom, setAtBottom] = useState(true);
+  const [highlight, setHighlight] = useState<number | null>(jumpSeq ?? null);
+  const list = useRef<VirtuosoHandle>(null);
+  const anchor = useRef<number | null>(null);
+
+  useEffect(() => {
+    if (jumpSeq !== undefined) {
+      setHighlight(jumpSeq);
+      void session.jumpTo(chatId, jumpSeq).catch((err: unknown) => setNotice(errorText(err)));
+    }
+  }, [session, chatId, jumpSeq]);
+
+  const messages = view?.messages ?? null;
+  const outgoing = useMemo(
+    () => (view?.hasNewer ? [] : state.outbox.filter((o) => o.chatId === chatId)),
+    [state.outbox, chatId, view?.hasNewer],
+  );
+
+  const rows = useMemo(() => {
+    const out: Row[] = [];
+    let day = -1;
+    for (const m of messages ?? []) {
+      const d = dayKey(m.createdAt);
+      if (d !== day) {
+        out.push({ kind: 'day', key: `d${d}`, at: m.createdAt });
+        day = d;
+      }
+      out.push({ kind: 'msg', key: `m${m.seq}`, m });
+    }
+    for (const o of outgoing) out.push({ kind: 'out', key: `o${o.clientId}`, o });
+    return out;
+  }, [messages, outgoing]);
+
+  // Keep the anchor message at the same absolute index, so that older pages land above it without a jump.
+  if (messages && messages.length > 0 && (anchor.current === null || !messages.some((m) => m.seq === anchor.current))) {
+    anchor.current = messages[0]!.seq;
+  }
+  const anchorIndex = rows.findIndex((r) => r.kind === 'msg' && r.m.seq === anchor.current);
+  const firstItemIndex = BASE - Math.max(0, anchorIndex);
+
+  const members = view?.members ?? null;
+  const names = useMemo(() => new Map((members ?? []).map((m) => [m.personId, m.name])), [members]);
+  const moderator =
+    !!view &&
+    (view.summary.myRole === 'owner' || view.summary.myRole === 'admin' || isSchoolAdmin(state.me, view.summary.organizationId));
+
+  const startReached = useCallback(() => {
+    void session.loadOlder(chatId).catch((err: unknown) => setNotice(errorText(err)));
+  }, [session, chatId]);
+  const endReached = useCallback(() => {
+    if (view?.hasNewer) void session.loadNewer(chatId).catch((err: unknown) => setNotice(errorText(err)));
+  }, [session, chatId, view?.hasNewer]);
+
+  useEffect(() => {
+    if (atBottom && !view?.hasNewer && document.visibilityState === 'visible') session.markRead(chatId);
+  }, [session, chatId, atBottom, view?.hasNewer, view?.summary.lastSeq]);
+
+  if (!view) {
+    return (
+      <div className="empty-pane">
+        <p className="muted">{t('common.loading')}</p>
+      </div>
+    );
+  }
+  const s = view.summary;
+  const typingNames = Object.entries(view.typing)
+    .filter(([, until]) => until > Date.now())
+    .map(([id]) => names.get(Number(id)) ?? t('msg.unknownAuthor'));
+  const pinned = [...(messages ?? [])].reverse().find((m) => m.pinned && !m.deletedAt);
+
+  const subtitle =
+    s.kind === 'channel'
+      ? `${t('kind.channel')} · ${s.canPost ? t('chat.canPost') : s.allowComments ? t('chat.channelComments') : t('chat.channelPosting')}`
+      : s.kind === 'direct'
+        ? t('kind.direct')
+        : `${s.purpose ? t(`purpose.${s.purpose}` as StringKey) : t('kind.group')} · ${t('chat.members', { count: s.memberCount })}`;
+
+  const jumpToQuote = (seq: number) => {
+    setHighlight(seq);
+    const idx = rows.findIndex((r) => r.kind === 'msg' && r.m.seq === seq);
+    if (idx >= 0) list.current?.scrollToIndex({ index: idx, align: 'center', behavior: 'smooth' });
+    else go({ name: 'chat', chatId, seq });
+  };
+
+  return (
+    <div className={panel ? 'chat with-panel' : 'chat'}>
+      <section className="chat-main" aria-labelledby="chat-title">
+        <header className="chat-head">
+          <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
+            <Icon name="back" />
+          </a>
+          <Avatar name={s.title} id={s.id} />
+          <div className="chat-head-text">
+            <h1 id="chat-title">{s.title}</h1>
+            <p className="muted small">{subtitle}</p>
+          </div>
+          <button
+            type="button"
+            className="icon"
+            aria-label={t('search.inChat')}
+            aria-expanded={searching}
+            onClick={() => setSearching((v) => !v)}
+          >
+            <Icon name="search" />
+          </button>
+          <button
+            type="button"
+            className="icon"
+            aria-label={t('chat.membersTitle')}
+            aria-expanded={panel === 'members'}
+            onClick={() => setPanel((p) => (p ? null : 'members'))}
+          >
+            <Icon name="people" />
+          </button>
+        </header>
+        {searching && (
+          <ChatSearch chatId={chatId} onPick={(seq) => go({ name: 'chat', chatId, seq })} onClose={() => setSearching(false)} />
+        )}
+        {pinned && (
+          <button type="button" className="pinned-bar" onClick={() => jumpToQuote(pinned.seq)}>
+            <span className="muted small">
+              <Icon name="pin" size={14} /> {t('chat.pinned')}
+            </span>{' '}
+            <span className="preview">{pinned.text.slice(0, 120)}</span>
+          </button>
+        )}
+        {notice && (
+          <p role="alert" className="notice" onClick={() => setNotice(null)}>
+            {notice}
+          </p>
+        )}
+        <div className="history" role="log" aria-label={t('chat.history')} aria-live="polite">
+          {messages === null ? (
+            <p className="muted pad">{t('common.loading')}</p>
+          ) : rows.length === 0 ? (
+            <p className="muted pad center">{t('chat.empty')}</p>
+          ) : (
+            <Virtuoso
+              ref={list}
+              style={{ height: '100%' }}
+              data={rows}
+              firstItemIndex={firstItemIndex}
+              initialTopMostItemIndex={
+                highlight !== null && rows.some((r) => r.kind === 'msg' && r.m.seq === highlight)
+                  ? { index: rows.findIndex((r) => r.kind === 'msg' && r.m.seq === highlight), align: 'center' }
+                  : { index: 'LAST', align: 'end' }
+              }
+              computeItemKey={(_, row) => row.key}
+              startReached={startReached}
+              endReached={endReached}
+              followOutput={(bottom) => (bottom ? 'auto' : false)}
+              atBottomStateChange={setAtBottom}
+              atBottomThreshold={48}
+              increaseViewportBy={{ top: 400, bottom: 200 }}
+              components={{
+                Header: () =>
+                  view.hasOlder ? (
+                    <p className="muted small center pad">{t('chat.loadingOlder')}</p>
+                  ) : (
+                    <div className="top-space" />
+                  ),
+              }}
+              itemContent={(_, row) =>
+                row.kind === 'day' ? (
+                  <div className="day-sep" role="separator">
+                    <span>{dayLabel(row.at, locale, t)}</span>
+                  </div>
+                ) : row.kind === 'out' ? (
+                  <PendingItem
+                    o={row.o}
+                    onRetry={() => session.retry(row.o.clientId)}
+                    onDiscard={() => session.discard(row.o.clientId)}
+                  />
+                ) : (
+                  <MessageItem
+                    m={row.m}
+                    chat={s}
+                    members={members}
+                    names={names}
+                    moderator={moderator}
+                    highlighted={highlight === row.m.seq}
+                    onReply={() => setMode({ kind: 'reply', m: row.m })}
+                    onEdit={() => setMode({ kind: 'edit', m: row.m })}
+                    onForward={() => setDialog({ kind: 'forward', m: row.m })}
+                    onReport={() => setDialog({ kind: 'report', m: row.m })}
+                    onReaders={() => setDialog({ kind: 'readers', m: row.m })}
+                    onQuote={jumpToQuote}
+                    onError={setNotice}
+                  />
+                )
+              }
+            />
+          )}
+          {(!atBottom || view.hasNewer) && rows.length > 0 && (
+            <button
+              type="button"
+              className="jump-end"
+              aria-label={t('chat.jumpToEnd')}
+              onClick={() => {
+                if (view.hasNewer) void session.jumpToEnd(chatId);
+                else list.current?.scrollToIndex({ index: rows.length - 1, align: 'end' });
+                setHighlight(null);
+              }}
+            >
+              <Icon name="down" />
+              {s.unread > 0 && <span className="badge unread">{s.unread}</span>}
+            </button>
+          )}
+        </div>
+        <div className="typing small muted" aria-live="polite">
+          {typingNames.length === 1
+            ? t('chat.typing1', { name: typingNames[0]! })
+            : typingNames.length > 1
+              ? t('chat.typingMany')
+              : ''}
+        </div>
+        <Composer
+          chat={s}
+          members={members}
+          mode={mode}
+          names={names}
+          onModeDone={() => setMode({ kind: 'new' })}
+          onSent={() => {
+            setHighlight(null);
+            if (view.hasNewer) void session.jumpToEnd(chatId);
+            else requestAnimationFrame(() => list.current?.scrollToIndex({ index: 'LAST', align: 'end' }));
+          }}
+          onError={setNotice}
+        />
+      </section>
+      {panel === 'members' && <MembersPanel chat={s} members={members} moderator={moderator} onClose={() => setPanel(null)} />}
+      {dialog?.kind === 'readers' && <ReadersDialog chat={s} m={dialog.m} names={names} onClose={() => setDialog(null)} />}
+      {dialog?.kind === 'forward' && (
+        <ForwardDialog
+          m={dialog.m}
+          onClose={() => setDialog(null)}
+          onDone={() => {
+            setDialog(null);
+            setNotice(t('forward.done'));
+          }}
+        />
+      )}
+      {dialog?.kind === 'report' && (
+        <ReportDialog
+          m={dialog.m}
+          onClose={() => setDialog(null)}
+          onDone={() => {
+            setDialog(null);
+            setNotice(t('msg.reported'));
+          }}
+        />
+      )}
+    </div>
+  );
+}
+
+/** Full-text search inside one chat. */
+function ChatSearch({ chatId, onPick, onClose }: { chatId: number; onPick: (seq: number) => void; onClose: () => void }) {
+  const { t, locale } = useI18n();
+  const [session] = useSession();
+  const [q, setQ] = useState('');
+  const [hits, setHits] = useState<Message[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    setHits(null);
+    setError(null);
+    if (q.trim().length < 2) return;
+    const timer = setTimeout(() => {
+      session.client
+        .search({ q: q.trim(), chatId, limit: 30 })
+        .then((r) => setHits(r.messages))
+        .catch((err: unknown) => setError(errorText(err)));
+    }, 250);
+    return () => clearTimeout(timer);
+  }, [session, chatId, q]);
+  return (
+    <div className="chat-search" role="search">
+      <div className="row">
+        <input
+          type="search"
+          autoFocus
+          aria-label={t('search.inChat')}
+          placeholder={t('search.inChat')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+          onKeyDown={(e) => e.key === 'Escape' && onClose()}
+        />
+        <button type="button" className="icon" aria-label={t('search.close')} onClick={onClose}>
+          <Icon name="close" />
+        </button>
+      </div>
+      {error && <p className="error small">{error}</p>}
+      {hits && (
+        <ul className="search-hits" aria-live="polite">
+          {hits.length === 0 && <li className="muted small">{t('search.nothing')}</li>}
+          {hits.map((m) => (
+            <li key={m.id}>
+              <button type="button" className="link" onClick={() => onPick(m.seq)}>
+                <span className="muted small">{new Date(m.createdAt).toLocaleString(locale)}</span> {m.text.slice(0, 140)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
