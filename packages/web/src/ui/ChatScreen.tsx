@@ -177,6 +177,8 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                   : { index: 'LAST', align: 'end' }
               }
               computeItemKey={(_, row) => row.key}
+              // Items re-render when anything they show changes, not only the rows.
+              context={{ s, members, names, moderator, highlight }}
               startReached={startReached}
               endReached={endReached}
               followOutput={(bottom) => (bottom ? 'auto' : false)}
@@ -191,7 +193,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                     <div className="top-space" />
                   ),
               }}
-              itemContent={(_, row) =>
+              itemContent={(_, row, ctx) =>
                 row.kind === 'day' ? (
                   <div className="day-sep" role="separator">
                     <span>{dayLabel(row.at, locale, t)}</span>
@@ -205,11 +207,11 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                 ) : (
                   <MessageItem
                     m={row.m}
-                    chat={s}
-                    members={members}
-                    names={names}
-                    moderator={moderator}
-                    highlighted={highlight === row.m.seq}
+                    chat={ctx.s}
+                    members={ctx.members}
+                    names={ctx.names}
+                    moderator={ctx.moderator}
+                    highlighted={ctx.highlight === row.m.seq}
                     onReply={() => setMode({ kind: 'reply', m: row.m })}
                     onEdit={() => setMode({ kind: 'edit', m: row.m })}
                     onForward={() => setDialog({ kind: 'forward', m: row.m })}

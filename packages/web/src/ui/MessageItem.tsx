@@ -59,7 +59,7 @@ export const MessageItem = memo(function MessageItem(p: Props) {
         {m.replyTo && (
           <button type="button" className="quote" onClick={() => p.onQuote(m.replyTo!.seq)}>
             <span className="author small">{p.names.get(m.replyTo.senderPersonId) ?? t('msg.unknownAuthor')}</span>
-            <span className="small">{m.replyTo.excerpt || t('msg.deleted')}</span>
+            <span className="small">{m.replyTo.excerpt ? formatText(m.replyTo.excerpt, null) : t('msg.deleted')}</span>
           </button>
         )}
         {m.mustAcknowledge && !deleted && (

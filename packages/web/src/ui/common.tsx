@@ -107,7 +107,7 @@ export function Avatar({ name, id, size = 36 }: { name: string; id: number; size
     .toUpperCase();
   const hue = (id * 47) % 360;
   return (
-    <span className="avatar" aria-hidden="true" style={{ width: size, height: size, background: `hsl(${hue} 45% 42%)` }}>
+    <span className="avatar" aria-hidden="true" style={{ width: size, height: size, background: `hsl(${hue} 50% 32%)` }}>
       {initials}
     </span>
   );
