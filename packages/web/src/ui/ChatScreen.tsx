@@ -42,6 +42,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   }, [session, chatId, jumpSeq]);
 
   const messages = view?.messages ?? null;
+  const hasOlder = view?.hasOlder ?? true;
   const outgoing = useMemo(
     () => (view?.hasNewer ? [] : state.outbox.filter((o) => o.chatId === chatId)),
     [state.outbox, chatId, view?.hasNewer],
@@ -52,15 +53,15 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     let day = -1;
     for (const m of messages ?? []) {
       const d = dayKey(m.createdAt);
-      if (d !== day) {
-        out.push({ kind: 'day', key: `d${d}`, at: m.createdAt });
-        day = d;
-      }
+      // The window's first day gets its separator only at the chat's beginning: while older
+      // messages may still be of the same day, a separator there would move when they arrive.
+      if (d !== day && (out.length > 0 || !hasOlder)) out.push({ kind: 'day', key: `d${d}`, at: m.createdAt });
+      day = d;
       out.push({ kind: 'msg', key: `m${m.seq}`, m });
     }
     for (const o of outgoing) out.push({ kind: 'out', key: `o${o.clientId}`, o });
     return out;
-  }, [messages, outgoing]);
+  }, [messages, outgoing, hasOlder]);
 
   // Keep the anchor message at the same absolute index, so that older pages land above it without a jump.
   if (messages && messages.length > 0 && (anchor.current === null || !messages.some((m) => m.seq === anchor.current))) {
