@@ -59,7 +59,8 @@ ensure_chromium() {
     return 0
   fi
   if [ ! -x /usr/bin/chromium ]; then
-    apt_install chromium || true
+    # The emoji font makes reactions render (not as empty boxes) in screenshots.
+    apt_install chromium fonts-noto-color-emoji || true
   fi
   if [ ! -x /usr/bin/chromium ]; then
     log "no Chromium for the browser tests: could not install Debian's chromium with apt-get" \
