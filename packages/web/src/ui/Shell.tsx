@@ -16,6 +16,7 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
     void session.openChat(route.name === 'chat' ? route.chatId : null);
   }, [session, route]);
   useEffect(() => () => session.close(), [session]);
+  useUnreadTitle();
   return (
     <div className={route.name === 'home' ? 'shell' : 'shell has-pane'}>
       <ConnectionBanner />
@@ -31,6 +32,17 @@ export function Shell({ onSignOut }: { onSignOut: () => void }) {
       </main>
     </div>
   );
+}
+
+/** «(3) Парта»: the tab shows how many chats have unread messages. */
+function useUnreadTitle() {
+  const { t } = useI18n();
+  const [, state] = useSession();
+  let unreadChats = 0;
+  for (const v of state.chats.values()) if (v.summary.unread > 0) unreadChats++;
+  useEffect(() => {
+    document.title = unreadChats > 0 ? `(${unreadChats}) ${t('app.name')}` : t('app.name');
+  }, [unreadChats, t]);
 }
 
 function EmptyPane() {
