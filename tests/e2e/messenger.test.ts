@@ -181,6 +181,21 @@ describe('a teacher and a student in two windows', () => {
   });
 });
 
+describe('a direct chat', () => {
+  test('opens from a member card and shows that the other person is online', async () => {
+    await studentPage.getByRole('button', { name: 'Участники' }).click();
+    await studentPage
+      .getByRole('complementary')
+      .getByRole('button', { name: /Колесникова Антонина/ })
+      .click();
+    const card = studentPage.getByRole('dialog', { name: 'Колесникова Антонина' });
+    await card.getByText('Классный руководитель').waitFor();
+    await card.getByRole('button', { name: 'Написать' }).click();
+    await studentPage.getByRole('heading', { name: 'Колесникова Антонина' }).waitFor();
+    await studentPage.locator('.chat-head').getByText('в сети').waitFor();
+  });
+});
+
 describe('on a phone', () => {
   test('the chat list, then one chat at a time, with a way back; captured at 375 px', async () => {
     const page = await openPage(`${server.url}/`, { viewport: 'phone', token: student2Token });

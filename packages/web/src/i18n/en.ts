@@ -74,6 +74,8 @@ export const en: Record<StringKey, string> = {
   'chat.typingMany': 'Several people are typing…',
   'chat.jumpToEnd': 'Jump to latest',
   'chat.history': 'Message history',
+  'presence.online': 'online',
+  'presence.lastSeen': 'last seen {when}',
   'day.today': 'Today',
   'day.yesterday': 'Yesterday',
   'msg.edited': 'edited',

@@ -72,6 +72,8 @@ export const ru = {
   'chat.typingMany': 'Несколько человек печатают…',
   'chat.jumpToEnd': 'К последним сообщениям',
   'chat.history': 'История сообщений',
+  'presence.online': 'в сети',
+  'presence.lastSeen': 'был(а) в сети {when}',
   'day.today': 'Сегодня',
   'day.yesterday': 'Вчера',
   'msg.edited': 'изменено',

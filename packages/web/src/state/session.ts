@@ -1,4 +1,4 @@
-import type { ChatMember, ChatSummary, MeResponse, Message, SendMessage, ServerFrame } from '@parta/protocol';
+import type { ChatMember, ChatSummary, MeResponse, Message, Presence, SendMessage, ServerFrame } from '@parta/protocol';
 import { PartaClient, PartaError, type Realtime, newClientId } from '@parta/sdk';
 
 const TOKEN_KEY = 'parta.token';
@@ -50,6 +50,8 @@ export interface SessionState {
   outbox: readonly Outgoing[];
   /** Set when the session ended on the server (revoked or expired). */
   signedOut: boolean;
+  /** Presence of persons asked about (people who share a chat with the user). */
+  presence: ReadonlyMap<number, Presence>;
 }
 
 /** The stored bearer token, if any. */
@@ -126,7 +128,7 @@ export class Session {
     const outbox = readOutbox()
       .filter((o) => map.has(o.chatId))
       .map((o) => (o.status === 'failed' ? o : { ...o, status: 'queued' as const }));
-    this.state = { conn: 'connecting', me, chats: map, outbox, signedOut: false };
+    this.state = { conn: 'connecting', me, chats: map, outbox, signedOut: false, presence: new Map() };
     this.realtime = client.connect();
     for (const c of chats) this.realtime.follow(c.id, c.lastVersion);
     this.realtime.on('welcome', () => this.onWelcome());
@@ -285,6 +287,12 @@ export class Session {
       case 'chat.changed':
         void this.reloadChat(f.chatId);
         break;
+      case 'presence.update': {
+        const presence = new Map(this.state.presence);
+        for (const p of f.presence) presence.set(p.personId, p);
+        this.set({ presence });
+        break;
+      }
       default:
         break;
     }
@@ -442,6 +450,12 @@ export class Session {
   acknowledge(chatId: number, seq: number): void {
     this.markRead(chatId, seq);
     this.scheduleRead(chatId, 0);
+  }
+
+  /** Asks the server who of these persons is online (answered by a `presence.update` frame). */
+  queryPresence(personIds: number[]): void {
+    if (personIds.length === 0 || !this.realtime.authenticated) return;
+    this.realtime.sendFrame({ type: 'presence.query', personIds: personIds.slice(0, 500) });
   }
 
   /** Tells the chat the user is typing (at most every 3 s). */

@@ -83,6 +83,16 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     if (view?.hasNewer) void session.loadNewer(chatId).catch((err: unknown) => setNotice(errorText(err)));
   }, [session, chatId, view?.hasNewer]);
 
+  // Direct chats show whether the other person is online; asked on open, on reconnect and every minute.
+  const other =
+    view?.summary.kind === 'direct' ? view.members?.find((m) => m.personId !== view.summary.myPersonId)?.personId : undefined;
+  useEffect(() => {
+    if (other === undefined) return;
+    session.queryPresence([other]);
+    const timer = setInterval(() => session.queryPresence([other]), 60_000);
+    return () => clearInterval(timer);
+  }, [session, other, state.conn]);
+
   useEffect(() => {
     if (atBottom && !view?.hasNewer && document.visibilityState === 'visible') session.markRead(chatId);
   }, [session, chatId, atBottom, view?.hasNewer, view?.summary.lastSeq]);
@@ -100,11 +110,23 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     .map(([id]) => names.get(Number(id)) ?? t('msg.unknownAuthor'));
   const pinned = [...(messages ?? [])].reverse().find((m) => m.pinned && !m.deletedAt);
 
+  const presence = other !== undefined ? state.presence.get(other) : undefined;
   const subtitle =
     s.kind === 'channel'
       ? `${t('kind.channel')} · ${s.canPost ? t('chat.canPost') : s.allowComments ? t('chat.channelComments') : t('chat.channelPosting')}`
       : s.kind === 'direct'
-        ? t('kind.direct')
+        ? presence?.online
+          ? t('presence.online')
+          : presence?.lastSeenAt
+            ? t('presence.lastSeen', {
+                when: new Date(presence.lastSeenAt).toLocaleString(locale, {
+                  day: 'numeric',
+                  month: 'short',
+                  hour: '2-digit',
+                  minute: '2-digit',
+                }),
+              })
+            : t('kind.direct')
         : `${s.purpose ? t(`purpose.${s.purpose}` as StringKey) : t('kind.group')} · ${t('chat.members', { count: s.memberCount })}`;
 
   const jumpToQuote = (seq: number) => {
