@@ -67,7 +67,8 @@ describe('a chat with 10,000 messages', () => {
     // Older pages are held at the network until the screen has been measured, then let through.
     let held: (() => void) | null = null;
     let requested: (() => void) | null = null;
-    await page.route(/\/messages\?.*before=/, async (route) => {
+    const olderPages = /\/messages\?.*before=/;
+    await page.route(olderPages, async (route) => {
       requested?.();
       await new Promise<void>((r) => (held = r));
       await route.continue();
@@ -96,12 +97,32 @@ describe('a chat with 10,000 messages', () => {
         .poll(async () => Math.abs((await topNow()) - anchor.top), { timeout: 2_000, message: `message ${anchor.seq} moved` })
         .toBeLessThan(4);
     }
+    await page.unroute(olderPages);
     // Six pages later the document still holds a bounded window, not everything loaded.
     expect(await articles(page).count()).toBeLessThan(120);
     const seqs = await seqsInDom(page);
     expect(seqs[0]).toBeLessThan(TOTAL - 6 * 50 + 50);
     // Contiguous: nothing skipped between the pages.
     expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    expectNoPageErrors(page);
+  });
+
+  test('a link to an old message opens the history around it, scrolls down into newer pages and jumps back to the end', async () => {
+    await page.goto(`${server.url}/#/chat/${chatId}/500`);
+    const target = page.locator('article.msg.highlighted[data-seq="500"]');
+    await target.waitFor();
+    expect(await target.isVisible()).toBe(true);
+    const scroller = page.locator('[data-testid="virtuoso-scroller"]');
+    // Scrolling down past the window's end loads the newer pages, with no gap.
+    for (let round = 0; round < 3; round++) {
+      const last = (await seqsInDom(page)).at(-1)!;
+      await scroller.evaluate((el) => (el.scrollTop = el.scrollHeight));
+      await expect.poll(async () => (await seqsInDom(page)).at(-1)!, { timeout: 10_000 }).toBeGreaterThan(last);
+    }
+    const seqs = await seqsInDom(page);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    await page.getByRole('button', { name: 'К последним сообщениям' }).click();
+    await page.locator(`article.msg[data-seq="${TOTAL}"]`).waitFor();
     expectNoPageErrors(page);
   });
 });

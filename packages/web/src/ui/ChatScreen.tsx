@@ -64,11 +64,22 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   }, [messages, outgoing, hasOlder]);
 
   // Keep the anchor message at the same absolute index, so that older pages land above it without a jump.
+  // A window replaced by a jump (search hit, link to a message) is a new list: mount it afresh, at the target.
+  const generation = useRef(0);
   if (messages && messages.length > 0 && (anchor.current === null || !messages.some((m) => m.seq === anchor.current))) {
+    if (anchor.current !== null) generation.current++;
     anchor.current = messages[0]!.seq;
   }
   const anchorIndex = rows.findIndex((r) => r.kind === 'msg' && r.m.seq === anchor.current);
   const firstItemIndex = BASE - Math.max(0, anchorIndex);
+
+  // A target already in the window is scrolled to.
+  const targetIndex = highlight === null ? -1 : rows.findIndex((r) => r.kind === 'msg' && r.m.seq === highlight);
+  const hasTarget = targetIndex >= 0;
+  useEffect(() => {
+    if (hasTarget) list.current?.scrollToIndex({ index: targetIndex, align: 'center' });
+    // Only when the target changes or first appears, not on every new row.
+  }, [highlight, hasTarget]);
 
   const members = view?.members ?? null;
   const names = useMemo(() => new Map((members ?? []).map((m) => [m.personId, m.name])), [members]);
@@ -190,6 +201,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
             <p className="muted pad center">{t('chat.empty')}</p>
           ) : (
             <Virtuoso
+              key={generation.current}
               ref={list}
               style={{ height: '100%' }}
               data={rows}
