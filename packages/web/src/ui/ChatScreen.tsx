@@ -76,9 +76,11 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   // A target already in the window is scrolled to.
   const targetIndex = highlight === null ? -1 : rows.findIndex((r) => r.kind === 'msg' && r.m.seq === highlight);
   const hasTarget = targetIndex >= 0;
+  const targetRef = useRef(targetIndex);
+  targetRef.current = targetIndex;
   useEffect(() => {
-    if (hasTarget) list.current?.scrollToIndex({ index: targetIndex, align: 'center' });
     // Only when the target changes or first appears, not on every new row.
+    if (hasTarget) list.current?.scrollToIndex({ index: targetRef.current, align: 'center' });
   }, [highlight, hasTarget]);
 
   const members = view?.members ?? null;
