@@ -58,7 +58,7 @@ export const en: Record<StringKey, string> = {
   'purpose.class_parents': 'Class parents',
   'purpose.staff_room': 'Staff room',
   'purpose.news': 'School news',
-  'chat.members': '{count} members',
+  'chat.members': '{count} {count:member|members}',
   'chat.membersTitle': 'Members',
   'chat.empty': 'No messages yet. Write the first one!',
   'chat.pick': 'Pick a chat on the left',
