@@ -97,6 +97,11 @@ describe('a teacher and a student in two windows', () => {
     // The reply quotes the teacher's message.
     await expect.poll(() => reply.locator('.quote').innerText()).toContain('Завтра собираемся');
 
+    // The student's own message counts its readers too.
+    await bubble(studentPage, 'Хорошо, приду')
+      .getByRole('button', { name: /Прочитали [01] из 2/ })
+      .waitFor();
+
     await incoming.hover();
     await incoming.getByRole('button', { name: 'Реакция 👍' }).click();
     await bubble(teacherPage, 'Завтра собираемся').getByRole('button', { name: '👍 1' }).waitFor();
@@ -181,6 +186,26 @@ describe('a teacher and a student in two windows', () => {
   });
 });
 
+describe('a message written offline in a tab that is then closed', () => {
+  test('is kept on the device and sent once when the app is opened again', async () => {
+    const url = studentPage.url();
+    await restartServerWhile(async () => {
+      await studentPage.getByRole('status').filter({ hasText: 'Нет соединения' }).waitFor();
+      await write(studentPage, 'Написано в метро');
+      await studentPage.locator('article.msg.pending', { hasText: 'Написано в метро' }).waitFor();
+      await studentPage.close();
+    });
+    // Later, with the server back, the app is opened again on the same device.
+    studentPage = await studentPage.context().newPage();
+    await studentPage.goto(url);
+    await bubble(teacherPage, 'Написано в метро').waitFor({ timeout: 20_000 });
+    await bubble(studentPage, 'Написано в метро').waitFor();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await bubble(teacherPage, 'Написано в метро').count()).toBe(1);
+    expect(await studentPage.locator('article.msg.pending').count()).toBe(0);
+  });
+});
+
 describe('a direct chat', () => {
   test('opens from a member card and shows that the other person is online', async () => {
     await studentPage.getByRole('button', { name: 'Участники' }).click();
@@ -236,7 +261,7 @@ async function restartServerWhile(during: () => Promise<void>): Promise<void> {
     ...server.database.env,
   });
   if (!parsed.ok) throw new Error(parsed.problems.join('\n'));
-  await server.parta.close();
+  await (restarted ?? server.parta).close();
   let failure: Error | null = null;
   try {
     await during();

@@ -236,8 +236,9 @@ export class Session {
     if (messages && (!view.hasNewer || (messages.length > 0 && m.seq <= messages[messages.length - 1]!.seq))) {
       messages = upsert(messages, m);
     }
+    // A new message from someone ends their typing notice; an edit or a reaction does not.
     const typing = { ...view.typing };
-    delete typing[m.senderPersonId];
+    if (isNew) delete typing[m.senderPersonId];
     const next = new Map(this.state.chats);
     next.set(m.chatId, { ...view, summary, messages, typing });
     const outbox = this.state.outbox.filter((o) => o.clientId !== m.clientId);
@@ -351,7 +352,27 @@ export class Session {
     }
     if (!view.members) loads.push(this.loadMembers(chatId));
     await Promise.all(loads);
+    await this.fillToEnd(chatId);
     this.scheduleRead(chatId, 0);
+  }
+
+  /**
+   * Messages committed while the first page was on its way arrive live before the window exists;
+   * the chat's `lastSeq` remembers them. Fetch what the window lacks up to it.
+   */
+  private async fillToEnd(chatId: number): Promise<void> {
+    for (let round = 0; round < 10; round++) {
+      const v = this.state.chats.get(chatId);
+      const end = v?.messages?.at(-1)?.seq ?? 0;
+      if (!v?.messages || v.hasNewer || end >= v.summary.lastSeq) return;
+      const page = await this.client.messages(chatId, { after: end, limit: PAGE });
+      this.updateChat(chatId, (cur) => {
+        let messages = cur.messages ?? [];
+        for (const m of page.messages) messages = upsert(messages, m);
+        return { ...cur, messages };
+      });
+      if (!page.hasMore) return;
+    }
   }
 
   /** Loads (or reloads) a chat's members. */
@@ -484,6 +505,8 @@ export class Session {
       ...(msg.forward ? { forward: msg.forward } : {}),
     };
     this.set({ outbox: [...this.state.outbox, o] });
+    // The others' "typing" ended with this message; the next keystroke announces typing again at once.
+    this.lastTyping.delete(chatId);
     this.transmit(o);
   }
 

@@ -180,9 +180,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
             <Icon name="people" />
           </button>
         </header>
-        {searching && (
-          <ChatSearch chatId={chatId} onPick={(seq) => go({ name: 'chat', chatId, seq })} onClose={() => setSearching(false)} />
-        )}
+        {searching && <ChatSearch chatId={chatId} onPick={jumpToQuote} onClose={() => setSearching(false)} />}
         {pinned && (
           <button type="button" className="pinned-bar" onClick={() => jumpToQuote(pinned.seq)}>
             <span className="muted small">

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { MAX_MESSAGE_CHARS, type ChatMember, type ChatSummary, type Message } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
@@ -21,6 +21,12 @@ interface Props {
 
 const ALL_WORDS = ['все', 'all'];
 
+/** The word after an `@` just before the caret, or null when the caret is not in a mention. */
+function mentionQuery(value: string, caret: number): string | null {
+  const match = /(?:^|\s)@([\p{L}-]*)$/u.exec(value.slice(0, caret));
+  return match ? match[1]! : null;
+}
+
 /** The message box: Enter sends, Shift+Enter breaks the line, @ suggests members, ↑ edits the last message. */
 export function Composer({ chat, members, mode, names, onModeDone, onSent, onError }: Props) {
   const { t, locale } = useI18n();
@@ -31,6 +37,17 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
   const [suggest, setSuggest] = useState<{ query: string; index: number } | null>(null);
   const [editing, setEditing] = useState<Message | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
+  /** The text at which the user dismissed the suggestions with Escape. */
+  const dismissed = useRef<string | null>(null);
+  /** Where the caret goes once the text just set is on screen (after a mention is inserted). */
+  const caretAt = useRef<number | null>(null);
+  // Synchronously after the commit, so the next keystroke lands after the inserted mention.
+  useLayoutEffect(() => {
+    if (caretAt.current === null || !box.current) return;
+    box.current.focus();
+    box.current.setSelectionRange(caretAt.current, caretAt.current);
+    caretAt.current = null;
+  }, [text]);
   const canAll = mayAddressAll(state.me, chat);
 
   useEffect(() => {
@@ -44,9 +61,8 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
   const commentOnly = !chat.canPost && chat.kind === 'channel' && chat.allowComments && chat.myRole !== 'readonly' && !muted;
   const allowed = chat.canPost || (commentOnly && mode.kind === 'reply');
 
-  const options = useMemo(() => {
-    if (!suggest) return [];
-    const q = suggest.query.toLocaleLowerCase('ru');
+  const optionsFor = (query: string) => {
+    const q = query.toLocaleLowerCase('ru');
     const people = (members ?? [])
       .filter(
         (m) =>
@@ -60,7 +76,8 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
       .map((m) => ({ id: m.personId, label: m.name }));
     const all = canAll && ALL_WORDS.some((w) => w.startsWith(q)) ? [{ id: 0, label: t('composer.mentionAll') }] : [];
     return [...all, ...people];
-  }, [suggest, members, chat.myPersonId, canAll, t]);
+  };
+  const options = suggest ? optionsFor(suggest.query) : [];
 
   if (!allowed && effective.kind !== 'edit') {
     const reason = muted
@@ -78,9 +95,8 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
   const onChange = (value: string) => {
     setText(value);
     session.typing(chat.id);
-    const caret = box.current?.selectionStart ?? value.length;
-    const match = /(?:^|\s)@([\p{L}-]*)$/u.exec(value.slice(0, caret));
-    setSuggest(match ? { query: match[1]!, index: 0 } : null);
+    const query = mentionQuery(value, box.current?.selectionStart ?? value.length);
+    setSuggest(query !== null ? { query, index: 0 } : null);
   };
 
   const pick = (option: { id: number; label: string }) => {
@@ -92,11 +108,7 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
     setText(next);
     if (option.id !== 0) setMentions((m) => new Map(m).set(option.id, option.label));
     setSuggest(null);
-    requestAnimationFrame(() => {
-      el?.focus();
-      const at = before.length + word.length + 1;
-      el?.setSelectionRange(at, at);
-    });
+    caretAt.current = before.length + word.length + 1;
   };
 
   const submit = () => {
@@ -127,19 +139,26 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
-    if (suggest && options.length > 0) {
+    // The suggestions for what is in the box now (not what the last render saw).
+    const query = mentionQuery(e.currentTarget.value, e.currentTarget.selectionStart);
+    const options = query !== null ? optionsFor(query) : [];
+    const open = query !== null && options.length > 0 && !(suggest === null && dismissed.current === e.currentTarget.value);
+    if (open) {
+      const index = Math.min(suggest?.index ?? 0, options.length - 1);
       if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
         e.preventDefault();
         const d = e.key === 'ArrowDown' ? 1 : -1;
-        setSuggest({ ...suggest, index: (suggest.index + d + options.length) % options.length });
+        setSuggest({ query, index: (index + d + options.length) % options.length });
         return;
       }
       if (e.key === 'Enter' || e.key === 'Tab') {
         e.preventDefault();
-        pick(options[suggest.index] ?? options[0]!);
+        pick(options[index]!);
         return;
       }
       if (e.key === 'Escape') {
+        // Enter now sends the text as typed.
+        dismissed.current = e.currentTarget.value;
         setSuggest(null);
         return;
       }
@@ -215,7 +234,7 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
           placeholder={chat.canPost ? t('composer.placeholder') : t('composer.commentPlaceholder')}
           onChange={(e) => onChange(e.target.value)}
           onKeyDown={onKeyDown}
-          onBlur={() => setTimeout(() => setSuggest(null), 150)}
+          onBlur={() => setSuggest(null)}
         />
         <button type="submit" className="primary" disabled={!text.trim() || over} aria-label={t('composer.send')}>
           <Icon name="send" />

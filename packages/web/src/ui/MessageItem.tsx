@@ -59,7 +59,7 @@ export const MessageItem = memo(function MessageItem(p: Props) {
         {m.replyTo && (
           <button type="button" className="quote" onClick={() => p.onQuote(m.replyTo!.seq)}>
             <span className="author small">{p.names.get(m.replyTo.senderPersonId) ?? t('msg.unknownAuthor')}</span>
-            <span className="small">{m.replyTo.excerpt ? formatText(m.replyTo.excerpt, null) : t('msg.deleted')}</span>
+            <span className="small">{m.replyTo.excerpt ? formatText(m.replyTo.excerpt, false) : t('msg.deleted')}</span>
           </button>
         )}
         {m.mustAcknowledge && !deleted && (
@@ -67,7 +67,9 @@ export const MessageItem = memo(function MessageItem(p: Props) {
             <Icon name="alert" size={14} /> {t('msg.mustAck')}
           </div>
         )}
-        <div className="text">{deleted ? <em className="muted">{t('msg.deleted')}</em> : formatText(m.text, p.members)}</div>
+        <div className="text">
+          {deleted ? <em className="muted">{t('msg.deleted')}</em> : formatText(m.text, m.mentions.length > 0 || m.mentionAll)}
+        </div>
         <div className="meta small muted">
           {m.pinned && (
             <span role="img" aria-label={t('chat.pinned')}>
@@ -181,7 +183,7 @@ export function PendingItem({ o, onRetry, onDiscard }: { o: Outgoing; onRetry: (
   return (
     <article className={`msg mine pending ${o.status}`} aria-label={t('common.you')} data-client-id={o.clientId}>
       <div className="bubble">
-        <div className="text">{formatText(o.text, null)}</div>
+        <div className="text">{formatText(o.text, o.mentions.length > 0 || o.mentionAll)}</div>
         <div className="meta small muted">
           <time>{timeOf(o.createdAt, locale)}</time>{' '}
           {o.status === 'failed' ? (
@@ -210,12 +212,14 @@ export function PendingItem({ o, onRetry, onDiscard }: { o: Outgoing; onRetry: (
 
 const TOKEN = /(https?:\/\/[^\s<>"']+[^\s<>"'.,;:!?)])|\*([^*\n]+)\*|_([^_\n]+)_|(@[\p{L}-]+(?: [\p{L}-]+)?)/gu;
 
-/** Light formatting: *bold*, _italic_, links, and @mentions of members highlighted. */
-export function formatText(text: string, members: readonly ChatMember[] | null): ReactNode[] {
+/**
+ * Light formatting: *bold*, _italic_, links. `@Name` is highlighted when the message carries
+ * mentions (the server's list of persons, or @all), so it does not depend on the member list.
+ */
+export function formatText(text: string, mentions: boolean): ReactNode[] {
   const out: ReactNode[] = [];
   let last = 0;
   let key = 0;
-  const names = new Set((members ?? []).map((m) => m.name.toLocaleLowerCase('ru')));
   for (const match of text.matchAll(TOKEN)) {
     const at = match.index;
     if (at > last) out.push(text.slice(last, at));
@@ -228,17 +232,11 @@ export function formatText(text: string, members: readonly ChatMember[] | null):
       );
     } else if (bold) out.push(<strong key={key++}>{bold}</strong>);
     else if (italic) out.push(<em key={key++}>{italic}</em>);
-    else if (mention) {
-      const name = mention.slice(1).toLocaleLowerCase('ru');
-      const known = names.has(name) || name === 'все' || name === 'all' || [...names].some((n) => n.startsWith(name));
+    else if (mention && mentions) {
       out.push(
-        known ? (
-          <span key={key++} className="mention">
-            {mention}
-          </span>
-        ) : (
-          mention
-        ),
+        <span key={key++} className="mention">
+          {mention}
+        </span>,
       );
     } else out.push(whole);
     last = at + whole.length;
