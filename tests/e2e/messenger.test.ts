@@ -229,7 +229,15 @@ describe('on a phone', () => {
     // The list shows the unread counter of the messages above.
     await expect.poll(() => link.innerText()).toMatch(/\d/);
     await link.click();
-    await bubble(page, 'Связь вернулась').waitFor();
+    await bubble(page, 'Написано в метро').waitFor();
+    // It opens at the end: the newest message stands whole above the composer, not under it.
+    await expect
+      .poll(async () => {
+        const last = await page.locator('article.msg').last().boundingBox();
+        const below = await page.locator('.composer').boundingBox();
+        return last && below ? Math.round(below.y - (last.y + last.height)) : -1000;
+      })
+      .toBeGreaterThanOrEqual(0);
     expect(await page.getByRole('navigation').isVisible()).toBe(false);
     await expectNoSeriousA11yViolations(page);
     await screenshot(page, 'chat-phone');

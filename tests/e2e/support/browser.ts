@@ -186,6 +186,8 @@ export async function screenshot(page: Page, name: string): Promise<string> {
       : path.join(ROOT, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
+  // The pointer leaves whatever it last clicked, so hover-only controls do not cover the picture.
+  await page.mouse.move(0, 0);
   await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
   return file;
 }

@@ -30,6 +30,8 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const [dialog, setDialog] = useState<{ kind: 'readers' | 'forward' | 'report'; m: Message } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [atBottom, setAtBottom] = useState(true);
+  /** At the bottom before the last change: a row that grows there (a font, a reaction) keeps the view pinned. */
+  const stuck = useRef(jumpSeq === undefined);
   const [highlight, setHighlight] = useState<number | null>(jumpSeq ?? null);
   const list = useRef<VirtuosoHandle>(null);
   const anchor = useRef<number | null>(null);
@@ -79,6 +81,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const targetRef = useRef(targetIndex);
   targetRef.current = targetIndex;
   useEffect(() => {
+    if (highlight !== null) stuck.current = false;
     // Only when the target changes or first appears, not on every new row.
     if (hasTarget) list.current?.scrollToIndex({ index: targetRef.current, align: 'center' });
   }, [highlight, hasTarget]);
@@ -143,6 +146,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
         : `${s.purpose ? t(`purpose.${s.purpose}` as StringKey) : t('kind.group')} · ${t('chat.members', { count: s.memberCount })}`;
 
   const jumpToQuote = (seq: number) => {
+    stuck.current = false;
     setHighlight(seq);
     const idx = rows.findIndex((r) => r.kind === 'msg' && r.m.seq === seq);
     if (idx >= 0) list.current?.scrollToIndex({ index: idx, align: 'center', behavior: 'smooth' });
@@ -218,12 +222,24 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
               endReached={endReached}
               followOutput={(bottom) => (bottom ? 'auto' : false)}
               atBottomStateChange={setAtBottom}
+              totalListHeightChanged={() => {
+                if (stuck.current && !view.hasNewer) list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
+              }}
+              scrollerRef={(el) => {
+                // Every scroll (the reader's or ours) decides whether the view is pinned to the end;
+                // a row growing at the end scrolls nothing, so it cannot unpin it.
+                if (el instanceof HTMLElement) {
+                  el.onscroll = () => {
+                    stuck.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 48;
+                  };
+                }
+              }}
               atBottomThreshold={48}
               increaseViewportBy={{ top: 400, bottom: 200 }}
               components={{
                 Header: () =>
                   view.hasOlder ? (
-                    <p className="muted small center pad">{t('chat.loadingOlder')}</p>
+                    <div className="muted small center pad">{t('chat.loadingOlder')}</div>
                   ) : (
                     <div className="top-space" />
                   ),
