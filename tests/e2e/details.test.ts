@@ -1,0 +1,127 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { startTestServer, type TestServer } from '@parta/testkit';
+import { closeBrowser, expectNoPageErrors, launchBrowser, openPage } from './support/browser.js';
+
+// Smaller promises of the interface: a channel says who may post, a group can be made from people
+// picked in the directory, the theme switch sticks, and the keyboard reaches search and dialogs.
+
+let server: TestServer;
+let teacherToken: string;
+let studentToken: string;
+let channelTitle: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  const b = server.build;
+  const school = await b.school({ name: 'Гимназия № 3' });
+  const cls = await b.schoolClass({ organizationId: school.id, grade: 9, letter: 'В' });
+  const teacher = await b.teacher(school.id, [{ id: cls.id }], {
+    lastName: 'Зайцева',
+    firstName: 'Мария',
+    middleName: 'Игоревна',
+  });
+  const student = await b.student(cls, { lastName: 'Руднев', firstName: 'Кирилл', middleName: 'Олегович' });
+  await b.student(cls, { lastName: 'Соколова', firstName: 'Вера', middleName: 'Андреевна' });
+  channelTitle = 'Объявления гимназии';
+  await b.chat({
+    organizationId: school.id,
+    kind: 'channel',
+    title: channelTitle,
+    members: [
+      { personId: teacher.id, role: 'owner' },
+      { personId: student.id, role: 'member' },
+    ],
+  });
+  teacherToken = (await server.login(teacher.login!)).token!;
+  studentToken = (await server.login(student.login!)).token!;
+  await launchBrowser();
+});
+
+afterAll(async () => {
+  await closeBrowser();
+  await server?.close();
+});
+
+async function openChannel(page: Page): Promise<void> {
+  await page.getByRole('link', { name: new RegExp(channelTitle) }).click();
+  await page.getByRole('heading', { name: channelTitle }).waitFor();
+}
+
+describe('a channel', () => {
+  test('its owner may post; a member reads, told why they cannot write', async () => {
+    const owner = await openPage(`${server.url}/`, { viewport: 'desktop', token: teacherToken });
+    await openChannel(owner);
+    expect(await owner.locator('.chat-head').innerText()).toContain('Вы можете публиковать');
+    const box = owner.getByLabel('Текст сообщения');
+    await box.fill('Завтра линейка в 8:30');
+    await box.press('Enter');
+
+    const reader = await openPage(`${server.url}/`, { viewport: 'desktop', token: studentToken });
+    await openChannel(reader);
+    await reader.locator('article.msg', { hasText: 'Завтра линейка' }).waitFor();
+    expect(await reader.locator('.chat-head').innerText()).toContain('Публикуют администраторы канала');
+    expect(await reader.getByLabel('Текст сообщения').count()).toBe(0);
+    await reader.getByRole('note').filter({ hasText: 'Только администраторы публикуют в этом канале' }).waitFor();
+    expectNoPageErrors(owner);
+    expectNoPageErrors(reader);
+  });
+});
+
+describe('a new group from people picked in the directory', () => {
+  test('is created by the teacher and appears live for the person picked', async () => {
+    const teacher = await openPage(`${server.url}/#/new`, { viewport: 'desktop', token: teacherToken });
+    const student = await openPage(`${server.url}/`, { viewport: 'desktop', token: studentToken });
+    await teacher.getByLabel('Название').fill('Проект по физике');
+    await teacher.getByLabel('Найти человека').fill('Руд');
+    await teacher.getByLabel(/Руднев Кирилл/).check();
+    expect(await teacher.getByText('Выбрано людей: 1').count()).toBe(1);
+    await teacher.getByRole('button', { name: 'Создать' }).click();
+    await teacher.getByRole('heading', { name: 'Проект по физике' }).waitFor();
+    expect(await teacher.locator('.chat-head').innerText()).toContain('2 участника');
+    await student.getByRole('link', { name: /Проект по физике/ }).waitFor();
+    // Only the person picked: the classmate was not added.
+    const chatId = Number(new URL(teacher.url()).hash.split('/')[2]);
+    const api = server.client();
+    api.token = teacherToken;
+    const { members } = await api.members(chatId);
+    expect(members.map((m) => m.name).sort()).toEqual(['Зайцева Мария', 'Руднев Кирилл']);
+  });
+});
+
+describe('settings and the keyboard', () => {
+  test('the dark theme is applied at once and kept after a reload', async () => {
+    const page = await openPage(`${server.url}/#/settings`, { viewport: 'desktop', token: studentToken });
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByRole('button', { name: 'Тёмная' }).click();
+    expect(await page.locator('html').getAttribute('data-theme')).toBe('dark');
+    const dark = await background();
+    expect(dark).not.toBe(light);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Настройки' }).waitFor();
+    expect(await background()).toBe(dark);
+    await page.getByRole('button', { name: 'Как в системе' }).click();
+    expect(await page.locator('html').getAttribute('data-theme')).toBeNull();
+  });
+
+  test('Ctrl+K reaches the search; Escape closes a dialog and gives the focus back', async () => {
+    const page = await openPage(`${server.url}/`, { viewport: 'desktop', token: studentToken });
+    await openChannel(page);
+    await page.keyboard.press('Control+k');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Поиск по чатам и людям');
+
+    const members = page.getByRole('button', { name: 'Участники' });
+    await members.click();
+    const panel = page.getByRole('complementary');
+    await panel.getByRole('button', { name: /Зайцева Мария/ }).click();
+    const card = page.getByRole('dialog', { name: 'Зайцева Мария' });
+    await card.waitFor();
+    // The focus is inside the dialog.
+    expect(await card.evaluate((d) => d.contains(document.activeElement))).toBe(true);
+    await page.keyboard.press('Escape');
+    await card.waitFor({ state: 'detached' });
+    expect(await page.evaluate(() => document.activeElement?.textContent ?? '')).toContain('Зайцева Мария');
+    expectNoPageErrors(page);
+  });
+});
