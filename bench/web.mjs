@@ -39,18 +39,10 @@ const TARGETS = { js_gzip_kb: 250, first_chat_list_ms: 1000 };
 const CHAT_LIST_MARK = 'parta:chat-list';
 /** Used when GET /api/v1/auth/options lists no teacher. */
 const FALLBACK_LOGIN = 'teacher1.s1';
-/** The same flags as the e2e suite (tests/e2e/support/browser.ts): headless, nothing phones home. */
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--hide-scrollbars',
-  '--mute-audio',
-];
+/** The same flags as the e2e suite: headless, nothing phones home. */
+const CHROMIUM_ARGS = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../tests/e2e/support/chromium-flags.json', import.meta.url)), 'utf8'),
+);
 
 function log(line) {
   process.stderr.write(`[bench web] ${line}\n`);

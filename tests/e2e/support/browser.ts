@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
@@ -17,21 +17,11 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /**
- * Flags for every launch. The test network is closed, so nothing may phone home (QUIC, component
- * updates, sync, background fetches); `--no-sandbox` because CI runs as root. bench/web.mjs uses
- * the same list.
+ * Flags for every launch (chromium-flags.json, shared with bench/web.mjs). The test network is
+ * closed, so nothing may phone home (QUIC, component updates, sync, background fetches);
+ * `--no-sandbox` is added as root.
  */
-const CHROMIUM_ARGS = [
-  '--headless=new',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--hide-scrollbars',
-  '--mute-audio',
-];
+const CHROMIUM_ARGS = JSON.parse(readFileSync(new URL('./chromium-flags.json', import.meta.url), 'utf8')) as string[];
 
 /** The window sizes the suite renders at: a laptop and a phone (iPhone X-class). */
 const VIEWPORTS = {

@@ -1,12 +1,12 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { Community, Report } from '@parta/protocol';
-import { Icon } from './icons.js';
 import { useI18n, type StringKey } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { isSchoolAdmin } from '../state/profiles.js';
-import { href } from '../state/route.js';
+
 import { errorText } from '../state/session.js';
 import { ChatList } from './Sidebar.js';
+import { ScreenHeader } from './common.js';
 
 /** A school's space: its channels and chats; for its admins, the other chats and the moderation queue. */
 export function CommunityScreen({ organizationId }: { organizationId: number }) {
@@ -28,15 +28,7 @@ export function CommunityScreen({ organizationId }: { organizationId: number }) 
 
   return (
     <div className="screen">
-      <header className="chat-head">
-        <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
-          <Icon name="back" />
-        </a>
-        <div className="chat-head-text">
-          <h1>{org?.shortName ?? t('community.title')}</h1>
-          <p className="muted small">{org?.name}</p>
-        </div>
-      </header>
+      <ScreenHeader title={org?.shortName ?? t('community.title')} subtitle={org?.name} />
       <div className="screen-body">
         {error && <p className="error">{error}</p>}
         {notice && <p className="notice">{notice}</p>}

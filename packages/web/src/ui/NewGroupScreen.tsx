@@ -1,12 +1,11 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { PersonCard, SchoolClass } from '@parta/protocol';
-import { Icon } from './icons.js';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { mayCreateGroups } from '../state/profiles.js';
-import { go, href } from '../state/route.js';
+import { go } from '../state/route.js';
 import { errorText } from '../state/session.js';
-import { RoleBadges } from './common.js';
+import { RoleBadges, ScreenHeader } from './common.js';
 
 /** A teacher creates a group chat (or channel) from whole classes and/or people of the directory. */
 export function NewGroupScreen() {
@@ -84,14 +83,7 @@ export function NewGroupScreen() {
 
   return (
     <div className="screen">
-      <header className="chat-head">
-        <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
-          <Icon name="back" />
-        </a>
-        <div className="chat-head-text">
-          <h1>{t('newGroup.title')}</h1>
-        </div>
-      </header>
+      <ScreenHeader title={t('newGroup.title')} />
       <form className="screen-body form" onSubmit={(e) => void submit(e)}>
         {schools.length > 1 && (
           <label>

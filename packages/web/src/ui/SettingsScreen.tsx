@@ -1,11 +1,10 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { SessionInfo } from '@parta/protocol';
-import { Icon } from './icons.js';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
-import { href } from '../state/route.js';
+
 import { errorText, storeToken } from '../state/session.js';
-import { LangSwitch } from './common.js';
+import { LangSwitch, ScreenHeader } from './common.js';
 import { applyTheme, storedTheme, type Theme } from './theme.js';
 
 /** Language, theme, devices and signing out. */
@@ -32,15 +31,7 @@ export function SettingsScreen({ onSignOut }: { onSignOut: () => void }) {
       });
   return (
     <div className="screen">
-      <header className="chat-head">
-        <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
-          <Icon name="back" />
-        </a>
-        <div className="chat-head-text">
-          <h1>{t('settings.title')}</h1>
-          <p className="muted small">{t('settings.account', { login: state.me.login })}</p>
-        </div>
-      </header>
+      <ScreenHeader title={t('settings.title')} subtitle={t('settings.account', { login: state.me.login })} />
       <div className="screen-body">
         <section aria-labelledby="s-lang">
           <h2 id="s-lang">{t('settings.language')}</h2>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, type ReactNode } from 'react';
 import type { Role } from '@parta/protocol';
 import { useI18n, type StringKey } from '../i18n/index.js';
+import { href } from '../state/route.js';
 import { Icon } from './icons.js';
 
 /** Russian ⇄ English. */
@@ -143,4 +144,20 @@ export function shortWhen(ms: number, locale: string): string {
   return dayKey(ms) === dayKey(Date.now())
     ? timeOf(ms, locale)
     : new Date(ms).toLocaleDateString(locale, { day: 'numeric', month: 'short' });
+}
+
+/** The head of a screen: a way back to the chat list (phones), the title and a line under it. */
+export function ScreenHeader({ title, subtitle }: { title: string; subtitle?: string | undefined }) {
+  const { t } = useI18n();
+  return (
+    <header className="chat-head">
+      <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
+        <Icon name="back" />
+      </a>
+      <div className="chat-head-text">
+        <h1>{title}</h1>
+        {subtitle && <p className="muted small">{subtitle}</p>}
+      </div>
+    </header>
+  );
 }
