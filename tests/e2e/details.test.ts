@@ -89,6 +89,19 @@ describe('a new group from people picked in the directory', () => {
   });
 });
 
+describe('opening the app without a network', () => {
+  test('keeps the device signed in and opens the chats once the server answers', async () => {
+    const page = await openPage(`${server.url}/api/v1/health`, { viewport: 'phone', token: studentToken });
+    let offline = true;
+    await page.route(/\/api\/v1\/(me|chats)$/, (route) => (offline ? route.abort('internetdisconnected') : route.continue()));
+    await page.goto(`${server.url}/`);
+    await page.getByRole('status').filter({ hasText: 'Нет связи с сервером' }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('parta.token'))).toBe(studentToken);
+    offline = false;
+    await page.getByRole('link', { name: new RegExp(channelTitle) }).waitFor({ timeout: 15_000 });
+  });
+});
+
 describe('settings and the keyboard', () => {
   test('the dark theme is applied at once and kept after a reload', async () => {
     const page = await openPage(`${server.url}/#/settings`, { viewport: 'desktop', token: studentToken });

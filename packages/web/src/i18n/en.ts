@@ -15,6 +15,7 @@ export const en: Record<StringKey, string> = {
   'signin.failed': 'Could not sign in: {reason}',
   'conn.connecting': 'Connecting…',
   'conn.offline': 'No connection. Messages will be sent when it is back.',
+  'conn.unreachable': 'Cannot reach the server. Trying again…',
   'conn.queued': 'Queued: {count}',
   'nav.sidebar': 'Chats and communities',
   'nav.search': 'Search chats and people',

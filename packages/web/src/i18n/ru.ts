@@ -13,6 +13,7 @@ export const ru = {
   'signin.failed': 'Не удалось войти: {reason}',
   'conn.connecting': 'Подключение…',
   'conn.offline': 'Нет соединения. Сообщения отправятся, когда связь вернётся.',
+  'conn.unreachable': 'Нет связи с сервером. Пробуем снова…',
   'conn.queued': 'В очереди: {count}',
   'nav.sidebar': 'Чаты и сообщества',
   'nav.search': 'Поиск по чатам и людям',

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { I18nContext, type I18n, type Lang, storeLang, storedLang, translator } from '../i18n/index.js';
+import { PartaError } from '@parta/sdk';
 import { Session, errorText, newClient, storeToken, storedToken } from '../state/session.js';
 import { SessionContext } from '../state/hooks.js';
 import { Shell } from './Shell.js';
@@ -35,17 +36,24 @@ export function App() {
     setSession(null);
   }, []);
 
+  const [unreachable, setUnreachable] = useState(false);
   const start = useCallback(
     async (token: string) => {
       setError(null);
       try {
         const s = await Session.open(newClient(token), signedOut);
         storeToken(token);
+        setUnreachable(false);
         setSession(s);
+        setBooting(false);
       } catch (err) {
+        // Only the server saying the session is gone signs out; no network keeps the device signed in.
+        if (err instanceof PartaError && (err.code === 'network' || err.status >= 500)) {
+          setUnreachable(true);
+          return;
+        }
         storeToken(null);
         setError(errorText(err));
-      } finally {
         setBooting(false);
       }
     },
@@ -57,6 +65,21 @@ export function App() {
     if (token) void start(token);
   }, [start]);
 
+  // While the server cannot be reached, try again every few seconds and when the device is back online.
+  useEffect(() => {
+    if (!unreachable) return;
+    const retry = () => {
+      const token = storedToken();
+      if (token) void start(token);
+    };
+    const timer = setInterval(retry, 5_000);
+    window.addEventListener('online', retry);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('online', retry);
+    };
+  }, [unreachable, start]);
+
   return (
     <I18nContext.Provider value={i18n}>
       {session ? (
@@ -65,7 +88,7 @@ export function App() {
         </SessionContext.Provider>
       ) : booting ? (
         <div className="boot" role="status">
-          {i18n.t('common.loading')}
+          {unreachable ? i18n.t('conn.unreachable') : i18n.t('common.loading')}
         </div>
       ) : (
         <SignIn onToken={(t) => void start(t)} error={error} />
