@@ -190,6 +190,8 @@ export class Session {
     this.set({ conn: 'online', outbox: this.state.outbox.map((o) => (o.status === 'queued' ? { ...o, status: 'sending' } : o)) });
     // Counters may have moved while away; messages themselves arrive by the SDK's catch-up.
     void this.refreshChats();
+    // A chat opened while offline gets its history now.
+    if (this.openChatId !== null) void this.openChat(this.openChatId);
   }
 
   /** Reloads the chat list (counters, new chats, removed chats). */
@@ -351,8 +353,13 @@ export class Session {
       );
     }
     if (!view.members) loads.push(this.loadMembers(chatId));
-    await Promise.all(loads);
-    await this.fillToEnd(chatId);
+    try {
+      await Promise.all(loads);
+      await this.fillToEnd(chatId);
+    } catch {
+      // Offline or the server is restarting: the next welcome loads what is missing.
+      return;
+    }
     this.scheduleRead(chatId, 0);
   }
 
