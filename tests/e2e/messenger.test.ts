@@ -229,8 +229,10 @@ describe('on a phone', () => {
     // The list shows the unread counter of the messages above.
     await expect.poll(() => link.innerText()).toMatch(/\d/);
     await link.click();
+    // Everything was unread for him: a separator marks where the new messages begin.
+    await bubble(page, 'Завтра собираемся').waitFor();
+    expect(await page.getByRole('separator').filter({ hasText: 'Новые сообщения' }).count()).toBe(1);
     await bubble(page, 'Написано в метро').waitFor();
-    // It opens at the end: the newest message stands whole above the composer, not under it.
     await expect
       .poll(async () => {
         const last = await page.locator('article.msg').last().boundingBox();

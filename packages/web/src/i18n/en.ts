@@ -74,6 +74,7 @@ export const en: Record<StringKey, string> = {
   'chat.typing1': '{name} is typing…',
   'chat.typingMany': 'Several people are typing…',
   'chat.jumpToEnd': 'Jump to latest',
+  'chat.unreadFrom': 'New messages',
   'chat.history': 'Message history',
   'presence.online': 'online',
   'presence.lastSeen': 'last seen {when}',

@@ -72,6 +72,7 @@ export const ru = {
   'chat.typing1': '{name} печатает…',
   'chat.typingMany': 'Несколько человек печатают…',
   'chat.jumpToEnd': 'К последним сообщениям',
+  'chat.unreadFrom': 'Новые сообщения',
   'chat.history': 'История сообщений',
   'presence.online': 'в сети',
   'presence.lastSeen': 'был(а) в сети {when}',

@@ -116,7 +116,6 @@ export class Session {
   /** The chat on screen, whose arriving messages count as read while the page is visible. */
   private openChatId: number | null = null;
   private readonly lastTyping = new Map<number, number>();
-  private readTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly onSignedOut: () => void;
 
   constructor(client: PartaClient, me: MeResponse, chats: ChatSummary[], onSignedOut: () => void) {
@@ -147,7 +146,6 @@ export class Session {
     this.realtime.on('messageUpdated', (m) => this.onMessage(m));
     this.realtime.on('frame', (f) => this.onFrame(f));
     for (const o of this.state.outbox) if (o.status !== 'failed') this.transmit(o);
-    document.addEventListener('visibilitychange', this.onVisible);
   }
 
   /** Signs in (the token is already on the client), loads the account and chats, connects. */
@@ -221,17 +219,16 @@ export class Session {
     const isNew = m.seq > view.summary.lastSeq;
     let summary = view.summary;
     if (isNew) {
-      const visible = this.openChatId === m.chatId && document.visibilityState === 'visible';
+      // Counted unread until the chat view reports it seen (`markSeen`).
       const mentioned = !mine && (m.mentionAll || m.mentions.includes(summary.myPersonId));
       summary = {
         ...summary,
         lastSeq: m.seq,
         lastMessage: m,
-        unread: mine || visible ? summary.unread : summary.unread + 1,
-        mentions: mentioned && !visible ? summary.mentions + 1 : summary.mentions,
+        unread: mine ? 0 : summary.unread + 1,
+        mentions: mine ? 0 : mentioned ? summary.mentions + 1 : summary.mentions,
         readSeq: mine ? m.seq : summary.readSeq,
       };
-      if (visible && !mine) this.scheduleRead(m.chatId);
     } else if (summary.lastMessage?.id === m.id) summary = { ...summary, lastMessage: m };
     summary = { ...summary, lastVersion: Math.max(summary.lastVersion, m.version) };
     let messages = view.messages;
@@ -358,9 +355,7 @@ export class Session {
       await this.fillToEnd(chatId);
     } catch {
       // Offline or the server is restarting: the next welcome loads what is missing.
-      return;
     }
-    this.scheduleRead(chatId, 0);
   }
 
   /**
@@ -438,36 +433,43 @@ export class Session {
     this.updateChat(chatId, (v) => ({ ...v, messages: page.messages, hasOlder: page.hasMore, hasNewer: false }));
   }
 
-  private scheduleRead(chatId: number, delay = 300): void {
-    if (this.readTimer) clearTimeout(this.readTimer);
-    this.readTimer = setTimeout(() => {
-      this.readTimer = null;
-      if (this.openChatId === chatId && document.visibilityState === 'visible') this.markRead(chatId);
-    }, delay);
-  }
-
-  private readonly onVisible = (): void => {
-    if (document.visibilityState === 'visible' && this.openChatId !== null) this.scheduleRead(this.openChatId, 0);
-  };
-
-  /** Marks the chat read up to its newest message (or up to `seq`). */
-  markRead(chatId: number, seq?: number): void {
+  /**
+   * The chat view saw messages up to `seq` on screen (the page visible): reads up to there, but
+   * not past an announcement that must be acknowledged — that waits for its button.
+   */
+  markSeen(chatId: number, seq: number): void {
     const v = this.state.chats.get(chatId);
     if (!v) return;
-    // An announcement that must be acknowledged stops automatic reading until its button is pressed.
     const gate = v.messages?.find(
       (m) => m.mustAcknowledge && !m.deletedAt && m.seq > v.summary.readSeq && m.senderPersonId !== v.summary.myPersonId,
     );
-    const upTo = seq ?? (gate ? gate.seq - 1 : v.summary.lastSeq);
-    if (upTo <= v.summary.readSeq && !(v.summary.unread > 0 && upTo >= v.summary.lastSeq)) return;
+    this.markRead(chatId, gate ? Math.min(seq, gate.seq - 1) : seq);
+  }
+
+  /** Moves the read position to `seq` (never back) and tells the server and the other devices. */
+  markRead(chatId: number, seq: number): void {
+    const v = this.state.chats.get(chatId);
+    if (!v) return;
+    const upTo = Math.min(seq, v.summary.lastSeq);
+    if (upTo <= v.summary.readSeq) return;
     this.updateChat(chatId, (cur) => {
-      const readSeq = Math.max(cur.summary.readSeq, upTo);
+      const before = cur.summary.readSeq;
+      const readSeq = Math.max(before, upTo);
       const done = readSeq >= cur.summary.lastSeq;
+      // Others' messages now read, as far as the window tells; all of them once the end is read.
+      const nowRead = (cur.messages ?? []).filter(
+        (m) => m.seq > before && m.seq <= readSeq && m.senderPersonId !== cur.summary.myPersonId,
+      ).length;
       const members = cur.members?.map((m) => (m.personId === cur.summary.myPersonId ? { ...m, readSeq } : m)) ?? null;
       return {
         ...cur,
         members,
-        summary: { ...cur.summary, readSeq, unread: done ? 0 : cur.summary.unread, mentions: done ? 0 : cur.summary.mentions },
+        summary: {
+          ...cur.summary,
+          readSeq,
+          unread: done ? 0 : Math.max(0, cur.summary.unread - nowRead),
+          mentions: done ? 0 : cur.summary.mentions,
+        },
       };
     });
     if (this.realtime.authenticated) this.realtime.sendFrame({ type: 'chat.read', chatId, seq: upTo });
@@ -477,7 +479,6 @@ export class Session {
   /** Acknowledges an announcement: reads the chat up to and including it. */
   acknowledge(chatId: number, seq: number): void {
     this.markRead(chatId, seq);
-    this.scheduleRead(chatId, 0);
   }
 
   /** Asks the server who of these persons is online (answered by a `presence.update` frame). */
@@ -585,7 +586,6 @@ export class Session {
 
   /** Closes the connection and stops listening. */
   close(): void {
-    document.removeEventListener('visibilitychange', this.onVisible);
     this.realtime.close();
   }
 }

@@ -17,7 +17,10 @@ import { Icon } from './icons.js';
 const BASE = 1_000_000;
 
 type Row =
-  { kind: 'day'; key: string; at: number } | { kind: 'msg'; key: string; m: Message } | { kind: 'out'; key: string; o: Outgoing };
+  | { kind: 'day'; key: string; at: number }
+  | { kind: 'unread'; key: string }
+  | { kind: 'msg'; key: string; m: Message }
+  | { kind: 'out'; key: string; o: Outgoing };
 
 /** One chat: header, history (virtualized, loads upward without jumps), typing, composer, members. */
 export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: number | undefined }) {
@@ -29,9 +32,15 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const [searching, setSearching] = useState(false);
   const [dialog, setDialog] = useState<{ kind: 'readers' | 'forward' | 'report'; m: Message } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [atBottom, setAtBottom] = useState(true);
+  /** The first message that was unread when the chat opened: a separator marks where the new ones begin. */
+  const [unreadFrom] = useState(() => {
+    const s = session.state.chats.get(chatId)?.summary;
+    return s && s.unread > 0 && jumpSeq === undefined ? s.readSeq + 1 : null;
+  });
   /** At the bottom before the last change: a row that grows there (a font, a reaction) keeps the view pinned. */
   const stuck = useRef(jumpSeq === undefined);
+  // Opened at the end unless it opens at a target or at the first unread message.
+  const [atBottom, setAtBottom] = useState(stuck.current);
   const [highlight, setHighlight] = useState<number | null>(jumpSeq ?? null);
   const list = useRef<VirtuosoHandle>(null);
   const anchor = useRef<number | null>(null);
@@ -59,11 +68,12 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
       // messages may still be of the same day, a separator there would move when they arrive.
       if (d !== day && (out.length > 0 || !hasOlder)) out.push({ kind: 'day', key: `d${d}`, at: m.createdAt });
       day = d;
+      if (m.seq === unreadFrom) out.push({ kind: 'unread', key: 'unread' });
       out.push({ kind: 'msg', key: `m${m.seq}`, m });
     }
     for (const o of outgoing) out.push({ kind: 'out', key: `o${o.clientId}`, o });
     return out;
-  }, [messages, outgoing, hasOlder]);
+  }, [messages, outgoing, hasOlder, unreadFrom]);
 
   // Keep the anchor message at the same absolute index, so that older pages land above it without a jump.
   // A window replaced by a jump (search hit, link to a message) is a new list: mount it afresh, at the target.
@@ -109,9 +119,38 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     return () => clearInterval(timer);
   }, [session, other, state.conn]);
 
+  // Read means seen: the newest message on screen, while the page is visible.
+  const seen = useRef(0);
+  const reportSeen = useCallback(() => {
+    if (seen.current > 0 && document.visibilityState === 'visible') session.markSeen(chatId, seen.current);
+  }, [session, chatId]);
   useEffect(() => {
-    if (atBottom && !view?.hasNewer && document.visibilityState === 'visible') session.markRead(chatId);
-  }, [session, chatId, atBottom, view?.hasNewer, view?.summary.lastSeq]);
+    document.addEventListener('visibilitychange', reportSeen);
+    return () => document.removeEventListener('visibilitychange', reportSeen);
+  }, [reportSeen]);
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+  const firstIndexRef = useRef(firstItemIndex);
+  firstIndexRef.current = firstItemIndex;
+  const rangeChanged = useCallback(
+    ({ startIndex, endIndex }: { startIndex: number; endIndex: number }) => {
+      const all = rowsRef.current;
+      // Virtuoso counts from firstItemIndex; accept plain indexes too.
+      const offset = endIndex >= firstIndexRef.current ? firstIndexRef.current : 0;
+      let max = 0;
+      for (let i = Math.max(0, startIndex - offset); i <= Math.min(all.length - 1, endIndex - offset); i++) {
+        const row = all[i];
+        if (row?.kind === 'msg' && row.m.seq > max) max = row.m.seq;
+      }
+      if (max > seen.current) {
+        seen.current = max;
+        reportSeen();
+      }
+    },
+    [reportSeen],
+  );
+  // A message committed (or acknowledged) on screen is seen without any scrolling.
+  useEffect(() => reportSeen(), [reportSeen, view?.summary.lastSeq, view?.summary.readSeq]);
 
   if (!view) {
     return (
@@ -215,12 +254,14 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                   ? { index: rows.findIndex((r) => r.kind === 'msg' && r.m.seq === highlight), align: 'center' }
                   : { index: 'LAST', align: 'end' }
               }
+              rangeChanged={rangeChanged}
               computeItemKey={(_, row) => row.key}
               // Items re-render when anything they show changes, not only the rows.
               context={{ s, members, names, moderator, highlight }}
               startReached={startReached}
               endReached={endReached}
-              followOutput={(bottom) => (bottom ? 'auto' : false)}
+              // Follows new messages only when the reader is at the end (not while opened at the first unread).
+              followOutput={(bottom) => (bottom && stuck.current ? 'auto' : false)}
               atBottomStateChange={setAtBottom}
               totalListHeightChanged={() => {
                 if (stuck.current && !view.hasNewer) list.current?.scrollToIndex({ index: 'LAST', align: 'end' });
@@ -230,6 +271,8 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                 // a row growing at the end scrolls nothing, so it cannot unpin it.
                 if (el instanceof HTMLElement) {
                   el.onscroll = () => {
+                    // While everything fits there is no "end" to be pinned to: keep the intent as it was.
+                    if (el.scrollHeight <= el.clientHeight + 48) return;
                     stuck.current = el.scrollTop + el.clientHeight >= el.scrollHeight - 48;
                   };
                 }
@@ -248,6 +291,10 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                 row.kind === 'day' ? (
                   <div className="day-sep" role="separator">
                     <span>{dayLabel(row.at, locale, t)}</span>
+                  </div>
+                ) : row.kind === 'unread' ? (
+                  <div className="unread-sep" role="separator">
+                    <span>{t('chat.unreadFrom')}</span>
                   </div>
                 ) : row.kind === 'out' ? (
                   <PendingItem
@@ -281,6 +328,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
               className="jump-end"
               aria-label={t('chat.jumpToEnd')}
               onClick={() => {
+                stuck.current = true;
                 if (view.hasNewer) void session.jumpToEnd(chatId);
                 else list.current?.scrollToIndex({ index: rows.length - 1, align: 'end' });
                 setHighlight(null);
@@ -305,6 +353,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
           names={names}
           onModeDone={() => setMode({ kind: 'new' })}
           onSent={() => {
+            stuck.current = true;
             setHighlight(null);
             if (view.hasNewer) void session.jumpToEnd(chatId);
             else requestAnimationFrame(() => list.current?.scrollToIndex({ index: 'LAST', align: 'end' }));
