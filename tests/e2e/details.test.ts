@@ -63,6 +63,12 @@ describe('a channel', () => {
     expect(await reader.locator('.chat-head').innerText()).toContain('Публикуют администраторы канала');
     expect(await reader.getByLabel('Текст сообщения').count()).toBe(0);
     await reader.getByRole('note').filter({ hasText: 'Только администраторы публикуют в этом канале' }).waitFor();
+    // The author's name opens their profile card.
+    await reader.locator('article.msg', { hasText: 'Завтра линейка' }).getByRole('button', { name: 'Зайцева Мария' }).click();
+    const card = reader.getByRole('dialog', { name: 'Зайцева Мария' });
+    await card.getByText('Учитель').waitFor();
+    await card.getByRole('button', { name: 'Написать' }).waitFor();
+    await reader.keyboard.press('Escape');
     expectNoPageErrors(owner);
     expectNoPageErrors(reader);
   });

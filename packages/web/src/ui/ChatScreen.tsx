@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
-import type { Message } from '@parta/protocol';
+import type { ChatMember, Message } from '@parta/protocol';
 import { useI18n, type StringKey } from '../i18n/index.js';
 import { useChat, useSession } from '../state/hooks.js';
 import { isSchoolAdmin } from '../state/profiles.js';
@@ -8,7 +8,7 @@ import { go, href } from '../state/route.js';
 import { errorText, type Outgoing } from '../state/session.js';
 import { Composer, type ComposerMode } from './Composer.js';
 import { ForwardDialog, ReadersDialog, ReportDialog } from './ChatDialogs.js';
-import { MembersPanel } from './MembersPanel.js';
+import { MembersPanel, ProfileCard } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
 import { Avatar, dayKey, dayLabel } from './common.js';
 import { Icon } from './icons.js';
@@ -32,6 +32,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const [searching, setSearching] = useState(false);
   const [dialog, setDialog] = useState<{ kind: 'readers' | 'forward' | 'report'; m: Message } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [card, setCard] = useState<ChatMember | null>(null);
   /** The first message that was unread when the chat opened: a separator marks where the new ones begin. */
   const [unreadFrom] = useState(() => {
     const s = session.state.chats.get(chatId)?.summary;
@@ -316,6 +317,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
                     onReport={() => setDialog({ kind: 'report', m: row.m })}
                     onReaders={() => setDialog({ kind: 'readers', m: row.m })}
                     onQuote={jumpToQuote}
+                    onAuthor={(personId) => setCard(ctx.members?.find((x) => x.personId === personId) ?? null)}
                     onError={setNotice}
                   />
                 )
@@ -362,6 +364,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
         />
       </section>
       {panel === 'members' && <MembersPanel chat={s} members={members} moderator={moderator} onClose={() => setPanel(null)} />}
+      {card && <ProfileCard chat={s} member={card} moderator={moderator} onClose={() => setCard(null)} />}
       {dialog?.kind === 'readers' && <ReadersDialog chat={s} m={dialog.m} names={names} onClose={() => setDialog(null)} />}
       {dialog?.kind === 'forward' && (
         <ForwardDialog

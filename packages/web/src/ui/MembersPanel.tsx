@@ -66,7 +66,7 @@ export function MembersPanel({
 }
 
 /** A person's card: name, role badges, chat role; write to them; moderation for admins. */
-function ProfileCard({
+export function ProfileCard({
   chat,
   member,
   moderator,

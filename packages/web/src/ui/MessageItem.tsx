@@ -22,6 +22,8 @@ interface Props {
   onReport: () => void;
   onReaders: () => void;
   onQuote: (seq: number) => void;
+  /** Opens the author's profile card. */
+  onAuthor: (personId: number) => void;
   onError: (text: string) => void;
 }
 
@@ -50,7 +52,11 @@ export const MessageItem = memo(function MessageItem(p: Props) {
       data-seq={m.seq}
     >
       <div className="bubble">
-        {!mine && chat.kind !== 'direct' && <div className="author">{author}</div>}
+        {!mine && chat.kind !== 'direct' && (
+          <button type="button" className="author link" onClick={() => p.onAuthor(m.senderPersonId)}>
+            {author}
+          </button>
+        )}
         {m.forwardedFrom && (
           <div className="forwarded small muted">
             {t('msg.forwarded', { name: m.forwardedFrom.senderName, chat: m.forwardedFrom.chatTitle })}
