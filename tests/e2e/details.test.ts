@@ -10,6 +10,7 @@ let server: TestServer;
 let teacherToken: string;
 let studentToken: string;
 let channelTitle: string;
+let adminToken: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -33,6 +34,10 @@ beforeAll(async () => {
       { personId: student.id, role: 'member' },
     ],
   });
+  // An admin of the school who is in no chat yet (a school without a journal import).
+  const admin = await b.person({ lastName: 'Громова', firstName: 'Елена', middleName: 'Петровна' });
+  await b.membership({ personId: admin.id, role: 'school_admin', organizationId: school.id });
+  adminToken = (await server.login(admin.login!)).token!;
   teacherToken = (await server.login(teacher.login!)).token!;
   studentToken = (await server.login(student.login!)).token!;
   await launchBrowser();
@@ -92,6 +97,16 @@ describe('a new group from people picked in the directory', () => {
     api.token = teacherToken;
     const { members } = await api.members(chatId);
     expect(members.map((m) => m.name).sort()).toEqual(['Зайцева Мария', 'Руднев Кирилл']);
+  });
+});
+
+describe('a school admin with no chats yet', () => {
+  test('still finds the school in the sidebar and its community with the roster sync', async () => {
+    const page = await openPage(`${server.url}/`, { viewport: 'desktop', token: adminToken });
+    await page.getByRole('navigation').getByRole('link', { name: 'Гимназия № 3' }).click();
+    await page.getByRole('main').getByRole('heading', { name: 'Гимназия № 3' }).waitFor();
+    await page.getByRole('button', { name: 'Обновить чаты по контингенту' }).waitFor();
+    expectNoPageErrors(page);
   });
 });
 

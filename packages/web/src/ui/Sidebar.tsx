@@ -2,7 +2,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ChatSummary, Message, PersonCard } from '@parta/protocol';
 import { useI18n, type StringKey } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
-import { chatFilter, contextsOf, mayCreateGroups, type Context } from '../state/profiles.js';
+import { chatFilter, contextsOf, isSchoolAdmin, mayCreateGroups, type Context } from '../state/profiles.js';
 import { go, href, type Route } from '../state/route.js';
 import { errorText } from '../state/session.js';
 import { Avatar, RoleBadges, shortWhen } from './common.js';
@@ -104,7 +104,8 @@ export function Sidebar({ route }: { route: Route }) {
           {!listed && <p className="muted pad">{t('nav.noChats')}</p>}
           {orgs.map((org) => {
             const chats = visible.filter((c) => c.organizationId === org.id && c.kind !== 'direct');
-            if (chats.length === 0 && route.name !== 'community') return null;
+            // A school shows when the user has chats there, or administers it (its community, roster sync, reports).
+            if (chats.length === 0 && !isSchoolAdmin(state.me, org.id)) return null;
             return (
               <section key={org.id} aria-labelledby={`org-${org.id}`}>
                 <h2 id={`org-${org.id}`} className="group-title">
