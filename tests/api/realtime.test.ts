@@ -233,6 +233,39 @@ describe('presence', () => {
     expect(after!.lastSeenAt).toBeLessThanOrEqual(Date.now());
   });
 
+  it('tells a socket that asked when the person comes online and goes offline, without asking again', async () => {
+    await group('Слежение', [s1.id]);
+    const t = await connect(c.teacher);
+    await until(async () => (await presence(t, [s1.id]))[0]?.online === false, 'the student to be offline');
+
+    let from = t.frames.length;
+    const student = await connect(c.s1);
+    await t.next('presence.update', (f) => f.presence.some((p) => p.personId === s1.id && p.online), from);
+    // A second device of the same account changes nothing: the person was online already.
+    from = t.frames.length;
+    const second = await connect(c.s1);
+    second.rt.close();
+    await sleep(200);
+    expect(t.frames.slice(from).filter((f) => f.type === 'presence.update')).toEqual([]);
+
+    from = t.frames.length;
+    const before = Date.now();
+    student.rt.close();
+    const off = await t.next('presence.update', (f) => f.presence.some((p) => p.personId === s1.id && !p.online), from);
+    expect(off.presence[0]!.lastSeenAt).toBeGreaterThanOrEqual(before);
+  });
+
+  it('pushes nothing about persons the socket may not see', async () => {
+    await group('Не видно', [s1.id]);
+    const x = await connect(c.outsider);
+    expect(await presence(x, [s1.id])).toEqual([]);
+    const from = x.frames.length;
+    const student = await connect(c.s1);
+    student.rt.close();
+    await sleep(300);
+    expect(x.frames.slice(from).filter((f) => f.type === 'presence.update')).toEqual([]);
+  });
+
   it('leaves out persons who share no chat with the caller: students are hidden from non-contacts', async () => {
     await group('Контакты', [s1.id, s2.id]);
     const x = await connect(c.outsider);

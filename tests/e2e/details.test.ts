@@ -11,6 +11,8 @@ let teacherToken: string;
 let studentToken: string;
 let channelTitle: string;
 let adminToken: string;
+/** A colleague in the channel, online only in the presence test. */
+let colleagueToken: string;
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -25,6 +27,8 @@ beforeAll(async () => {
   const student = await b.student(cls, { lastName: 'Руднев', firstName: 'Кирилл', middleName: 'Олегович' });
   await b.student(cls, { lastName: 'Соколова', firstName: 'Вера', middleName: 'Андреевна' });
   channelTitle = 'Объявления гимназии';
+  const colleague = await b.teacher(school.id, [], { lastName: 'Лаптев', firstName: 'Игорь', middleName: 'Ильич' });
+  colleagueToken = (await server.login(colleague.login!)).token!;
   await b.chat({
     organizationId: school.id,
     kind: 'channel',
@@ -32,6 +36,7 @@ beforeAll(async () => {
     members: [
       { personId: teacher.id, role: 'owner' },
       { personId: student.id, role: 'member' },
+      { personId: colleague.id, role: 'member' },
     ],
   });
   // An admin of the school who is in no chat yet (a school without a journal import).
@@ -97,6 +102,27 @@ describe('a new group from people picked in the directory', () => {
     api.token = teacherToken;
     const { members } = await api.members(chatId);
     expect(members.map((m) => m.name).sort()).toEqual(['Зайцева Мария', 'Руднев Кирилл']);
+  });
+});
+
+describe('presence in a direct chat', () => {
+  test('shows the other person online, then when they were last seen once they leave', async () => {
+    const colleague = await openPage(`${server.url}/`, { viewport: 'desktop', token: colleagueToken });
+    await colleague.getByRole('link', { name: new RegExp(channelTitle) }).waitFor();
+    const student = await openPage(`${server.url}/`, { viewport: 'desktop', token: studentToken });
+    await openChannel(student);
+    await student.getByRole('button', { name: 'Участники' }).click();
+    await student
+      .getByRole('complementary')
+      .getByRole('button', { name: /Лаптев Игорь/ })
+      .click();
+    await student.getByRole('dialog').getByRole('button', { name: 'Написать' }).click();
+    await student.getByRole('heading', { name: 'Лаптев Игорь' }).waitFor();
+    const head = student.locator('.chat-head');
+    await head.getByText('в сети').waitFor();
+    // He closes the app: the student's header changes without asking again.
+    await colleague.context().close();
+    await head.getByText(/был\(а\) в сети/).waitFor();
   });
 });
 

@@ -45,7 +45,18 @@ interface Connection {
    */
   caughtUp: Map<number, number> | null;
   lastTyping: Map<number, number> | null;
+  /** Persons whose presence this socket asked for, until when it hears of their changes. */
+  watching: Map<number, number> | null;
 }
+
+/**
+ * How long a `presence.query` keeps telling the socket when those persons come online or go
+ * offline. Bounded, so that a socket that no longer shares a chat with someone stops hearing of
+ * them soon; clients ask again while they show the person.
+ */
+const PRESENCE_WATCH_MS = 2 * 60_000;
+/** The most persons one socket watches at once. */
+const MAX_WATCHED = 2_000;
 
 /** Encodes a server text frame once (unmasked, FIN, opcode 1), to be written to many sockets. */
 function encodeTextFrame(json: string): Buffer {
@@ -93,6 +104,35 @@ export function createGateway(deps: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false });
   const bySession = new Map<number, Set<Connection>>();
   const all = new Set<Connection>();
+  /** Sockets watching a person's presence (see `PRESENCE_WATCH_MS`). */
+  const watchers = new Map<number, Set<Connection>>();
+
+  /** Tells the sockets watching these persons that they came online or went offline. */
+  function presenceChanged(personIds: readonly number[], online: boolean): void {
+    const t = Date.now();
+    for (const personId of personIds) {
+      const set = watchers.get(personId);
+      if (!set) continue;
+      for (const w of set) {
+        if ((w.watching?.get(personId) ?? 0) < t) {
+          set.delete(w);
+          w.watching?.delete(personId);
+          continue;
+        }
+        send(w, { type: 'presence.update', presence: [{ personId, online, lastSeenAt: online ? null : t }] });
+      }
+      if (set.size === 0) watchers.delete(personId);
+    }
+  }
+
+  function unwatchAll(conn: Connection): void {
+    for (const personId of conn.watching?.keys() ?? []) {
+      const set = watchers.get(personId);
+      set?.delete(conn);
+      if (set?.size === 0) watchers.delete(personId);
+    }
+    conn.watching = null;
+  }
 
   function send(conn: Connection, frame: ServerFrame): void {
     if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
@@ -130,8 +170,10 @@ export function createGateway(deps: {
     // meanwhile waits for the catch-up instead of overtaking it.
     if (sync?.length) conn.syncing = new Map(sync.map((p) => [p.chatId, []]));
     let acc = byAccount.get(who.accountId);
+    const cameOnline = !acc;
     if (!acc) byAccount.set(who.accountId, (acc = new Set()));
     acc.add(conn);
+    if (cameOnline) presenceChanged(sender.personIds, true);
     if (conn.helloTimer) clearTimeout(conn.helloTimer);
     conn.helloTimer = null;
     conn.auth = who;
@@ -233,7 +275,19 @@ export function createGateway(deps: {
       case 'presence.query':
         run(
           conn,
-          chats!.presence(conn.sender!, frame.personIds).then((presence) => send(conn, { type: 'presence.update', presence })),
+          chats!.presence(conn.sender!, frame.personIds).then((presence) => {
+            // Those the caller may see: their changes are pushed to this socket for a while.
+            const until = Date.now() + PRESENCE_WATCH_MS;
+            conn.watching ??= new Map();
+            for (const p of presence) {
+              if (!conn.watching.has(p.personId) && conn.watching.size >= MAX_WATCHED) break;
+              conn.watching.set(p.personId, until);
+              let set = watchers.get(p.personId);
+              if (!set) watchers.set(p.personId, (set = new Set()));
+              set.add(conn);
+            }
+            send(conn, { type: 'presence.update', presence });
+          }),
         );
         return;
     }
@@ -350,6 +404,7 @@ export function createGateway(deps: {
       overflowed: false,
       syncing: null,
       caughtUp: null,
+      watching: null,
       lastTyping: null,
     };
     all.add(conn);
@@ -366,6 +421,7 @@ export function createGateway(deps: {
     ws.on('close', () => {
       if (conn.helloTimer) clearTimeout(conn.helloTimer);
       all.delete(conn);
+      unwatchAll(conn);
       if (conn.auth) {
         authed--;
         const set = bySession.get(conn.auth.sessionId);
@@ -373,7 +429,10 @@ export function createGateway(deps: {
         if (set?.size === 0) bySession.delete(conn.auth.sessionId);
         const acc = byAccount.get(conn.auth.accountId);
         acc?.delete(conn);
-        if (acc?.size === 0) byAccount.delete(conn.auth.accountId);
+        if (acc?.size === 0) {
+          byAccount.delete(conn.auth.accountId);
+          if (conn.sender) presenceChanged(conn.sender.personIds, false);
+        }
         const touch = deps
           .touchSession(conn.auth.sessionId)
           .catch((err: unknown) => log.warn({ err }, 'could not record last seen'))
