@@ -84,6 +84,26 @@ describe('a channel', () => {
   });
 });
 
+describe('@все', () => {
+  test('is offered to the channel owner and addresses everyone', async () => {
+    const owner = await openPage(`${server.url}/`, { viewport: 'desktop', token: teacherToken });
+    await openChannel(owner);
+    const box = owner.getByLabel('Текст сообщения');
+    await box.pressSequentially('@вс');
+    await owner.getByRole('option', { name: '@Все участники' }).waitFor();
+    await box.press('Enter');
+    await box.pressSequentially('собрание в 15:00');
+    expect(await box.inputValue()).toBe('@все собрание в 15:00');
+    await box.press('Enter');
+    await owner.locator('article.msg', { hasText: 'собрание в 15:00' }).locator('.mention').waitFor();
+    const chatId = Number(new URL(owner.url()).hash.split('/')[2]);
+    const api = server.client();
+    api.token = studentToken;
+    const sent = (await api.messages(chatId)).messages.find((m) => m.text === '@все собрание в 15:00');
+    expect(sent?.mentionAll).toBe(true);
+  });
+});
+
 describe('a new group from people picked in the directory', () => {
   test('is created by the teacher and appears live for the person picked', async () => {
     const teacher = await openPage(`${server.url}/#/new`, { viewport: 'desktop', token: teacherToken });

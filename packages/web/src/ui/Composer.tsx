@@ -29,7 +29,7 @@ function mentionQuery(value: string, caret: number): string | null {
 
 /** The message box: Enter sends, Shift+Enter breaks the line, @ suggests members, ↑ edits the last message. */
 export function Composer({ chat, members, mode, names, onModeDone, onSent, onError }: Props) {
-  const { t, locale } = useI18n();
+  const { t, locale, lang } = useI18n();
   const [session, state] = useSession();
   const [text, setText] = useState('');
   const [mentions, setMentions] = useState<Map<number, string>>(new Map());
@@ -103,7 +103,7 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
     const el = box.current;
     const caret = el?.selectionStart ?? text.length;
     const before = text.slice(0, caret).replace(/@([\p{L}-]*)$/u, '');
-    const word = option.id === 0 ? (t('composer.mentionAll') === 'Все участники' ? '@все' : '@all') : `@${option.label}`;
+    const word = option.id === 0 ? (lang === 'ru' ? '@все' : '@all') : `@${option.label}`;
     const next = `${before}${word} ${text.slice(caret)}`;
     setText(next);
     if (option.id !== 0) setMentions((m) => new Map(m).set(option.id, option.label));
