@@ -176,8 +176,10 @@ export async function screenshot(page: Page, name: string): Promise<string> {
       : path.join(ROOT, 'test-results', 'screenshots');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${name}.png`);
-  // The pointer leaves whatever it last clicked, so hover-only controls do not cover the picture.
+  // The pointer and the focus leave whatever was last clicked, so controls shown on hover or focus
+  // do not cover the picture.
   await page.mouse.move(0, 0);
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
   await page.screenshot({ path: file, animations: 'disabled', caret: 'hide' });
   return file;
 }
