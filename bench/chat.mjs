@@ -30,12 +30,12 @@
 // Build first: `npm run build`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from './lib/net.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverDist = path.join(root, 'packages', 'server', 'dist');
@@ -261,17 +261,6 @@ async function buildData(dir, { persons, chats, members }) {
 
 // ---------------------------------------------------------------------------------------------
 // The server.
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function forwardLines(stream, tag, limit = 200) {
   let buf = '';

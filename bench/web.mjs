@@ -23,12 +23,12 @@
 //    "first_chat_list_ms":{"p50":..,"max":..},"targets":{"js_gzip_kb":250,"first_chat_list_ms":1000},"ok":..}
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync, constants as zlib } from 'node:zlib';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freePort } from './lib/net.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cli = path.join(root, 'packages', 'server', 'dist', 'cli.js');
@@ -83,17 +83,6 @@ function killNow() {
 
 // ---------------------------------------------------------------------------------------------
 // The server.
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function startServer() {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parta-bench-web-'));

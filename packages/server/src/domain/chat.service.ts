@@ -421,14 +421,13 @@ export function chatService(deps: {
         set.add(r.role);
         roles.set(r.personId, set);
       }
-      // A homeroom of the current year (by the school's clock) held by someone who still teaches there.
-      const today = new Date(now());
-      const years = new Map<string, number>();
-      const currentYear = (timeZone: string) =>
-        years.get(timeZone) ?? years.set(timeZone, academicYearOf(today, timeZone)).get(timeZone)!;
+      // A homeroom of the current year (by the school's clock: one school, one time zone) held by
+      // someone who still teaches there.
+      const zone = standing.homerooms[0]?.timeZone;
+      const year = zone === undefined ? 0 : academicYearOf(new Date(now()), zone);
       const homeroom = new Set(
         standing.homerooms
-          .filter((h) => h.academicYear === currentYear(h.timeZone))
+          .filter((h) => h.academicYear === year)
           .filter((h) => roles.get(h.personId)?.has('teacher'))
           .map((h) => h.personId),
       );

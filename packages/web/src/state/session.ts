@@ -48,8 +48,6 @@ export interface SessionState {
   me: MeResponse;
   chats: ReadonlyMap<number, ChatView>;
   outbox: readonly Outgoing[];
-  /** Set when the session ended on the server (revoked or expired). */
-  signedOut: boolean;
   /** Presence of persons asked about (people who share a chat with the user). */
   presence: ReadonlyMap<number, Presence>;
 }
@@ -127,13 +125,13 @@ export class Session {
     const outbox = readOutbox()
       .filter((o) => map.has(o.chatId))
       .map((o) => (o.status === 'failed' ? o : { ...o, status: 'queued' as const }));
-    this.state = { conn: 'connecting', me, chats: map, outbox, signedOut: false, presence: new Map() };
+    this.state = { conn: 'connecting', me, chats: map, outbox, presence: new Map() };
     this.realtime = client.connect();
     for (const c of chats) this.realtime.follow(c.id, c.lastVersion);
     this.realtime.on('welcome', () => this.onWelcome());
     this.realtime.on('disconnected', (d) => {
       if (!d.reconnecting) {
-        this.set({ signedOut: true, conn: 'offline' });
+        this.set({ conn: 'offline' });
         this.onSignedOut();
         return;
       }
@@ -178,10 +176,6 @@ export class Session {
     const next = new Map(this.state.chats);
     next.set(chatId, f(cur));
     this.set({ chats: next });
-  }
-
-  private personId(chatId: number): number {
-    return this.state.chats.get(chatId)?.summary.myPersonId ?? this.state.me.profiles[0]?.personId ?? 0;
   }
 
   private onWelcome(): void {
@@ -562,16 +556,6 @@ export class Session {
   /** Applies a changed message returned by an HTTP call (edit, delete, reaction, pin). */
   applyMessage(m: Message): void {
     this.onMessage(m);
-  }
-
-  /** The name of a person as the chat's member list has it. */
-  nameOf(chatId: number, personId: number): string | null {
-    return this.state.chats.get(chatId)?.members?.find((m) => m.personId === personId)?.name ?? null;
-  }
-
-  /** The person of the account in a chat. */
-  myPersonIn(chatId: number): number {
-    return this.personId(chatId);
   }
 
   /** Ends the session on this device. */

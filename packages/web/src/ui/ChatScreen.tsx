@@ -10,7 +10,7 @@ import { Composer, type ComposerMode } from './Composer.js';
 import { ForwardDialog, ReadersDialog, ReportDialog } from './ChatDialogs.js';
 import { MembersPanel, ProfileCard } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
-import { Avatar, dayKey, dayLabel } from './common.js';
+import { Avatar, dayKey, dayLabel, lastWhere } from './common.js';
 import { Icon } from './icons.js';
 
 /** Absolute index of the first message the view anchored on; prepending lowers `firstItemIndex`. */
@@ -164,7 +164,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const typingNames = Object.entries(view.typing)
     .filter(([, until]) => until > Date.now())
     .map(([id]) => names.get(Number(id)) ?? t('msg.unknownAuthor'));
-  const pinned = [...(messages ?? [])].reverse().find((m) => m.pinned && !m.deletedAt);
+  const pinned = lastWhere(messages, (m) => m.pinned && !m.deletedAt);
 
   const presence = other !== undefined ? state.presence.get(other) : undefined;
   const subtitle =

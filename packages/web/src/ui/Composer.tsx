@@ -4,6 +4,7 @@ import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { mayAddressAll } from '../state/profiles.js';
 import { errorText } from '../state/session.js';
+import { lastWhere } from './common.js';
 import { Icon } from './icons.js';
 
 /** What the composer is writing: a new message, a reply, or an edit. */
@@ -171,9 +172,10 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
       setEditing(null);
       onModeDone();
     } else if (e.key === 'ArrowUp' && text === '' && mode.kind === 'new') {
-      const mine = [...(session.state.chats.get(chat.id)?.messages ?? [])]
-        .reverse()
-        .find((m) => m.senderPersonId === chat.myPersonId && !m.deletedAt);
+      const mine = lastWhere(
+        session.state.chats.get(chat.id)?.messages,
+        (m) => m.senderPersonId === chat.myPersonId && !m.deletedAt,
+      );
       if (mine) {
         e.preventDefault();
         setText(mine.text);

@@ -13,7 +13,7 @@ const CONTEXT_KEY = 'parta.context';
 /** The user's schools with their channels and chats, direct chats, search and the profile switch. */
 export function Sidebar({ route }: { route: Route }) {
   const { t, locale } = useI18n();
-  const [session, state] = useSession();
+  const [, state] = useSession();
   const contexts = useMemo(() => contextsOf(state.me), [state.me]);
   const [ctx, setCtx] = useState<Context | 'all'>(() => {
     const saved = localStorage.getItem(CONTEXT_KEY) as Context | 'all' | null;
@@ -127,19 +127,10 @@ export function Sidebar({ route }: { route: Route }) {
           )}
         </div>
       )}
-      <SessionFooter
-        name={state.me.profiles[0] ? `${state.me.profiles[0].lastName} ${state.me.profiles[0].firstName}` : state.me.login}
-      />
-      {session.state.outbox.some((o) => o.status === 'failed') && <span className="sr-only">!</span>}
+      <div className="sidebar-foot muted small" aria-hidden="true">
+        {state.me.profiles[0] ? `${state.me.profiles[0].lastName} ${state.me.profiles[0].firstName}` : state.me.login}
+      </div>
     </>
-  );
-}
-
-function SessionFooter({ name }: { name: string }) {
-  return (
-    <div className="sidebar-foot muted small" aria-hidden="true">
-      {name}
-    </div>
   );
 }
 

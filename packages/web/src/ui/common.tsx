@@ -130,7 +130,8 @@ export function dayLabel(ms: number, locale: string, t: ReturnType<typeof useI18
   const today = dayKey(Date.now());
   const day = dayKey(ms);
   if (day === today) return t('day.today');
-  if (day === today - 86_400_000 || (today - day < 90_000_000 && today - day > 0)) return t('day.yesterday');
+  // One day back; up to 25 h when a clock change made the day longer.
+  if (today - day > 0 && today - day <= 90_000_000) return t('day.yesterday');
   const d = new Date(ms);
   return d.toLocaleDateString(locale, {
     day: 'numeric',
@@ -160,4 +161,10 @@ export function ScreenHeader({ title, subtitle }: { title: string; subtitle?: st
       </div>
     </header>
   );
+}
+
+/** The last item that matches, searched from the end without copying the list. */
+export function lastWhere<T>(items: readonly T[] | null | undefined, pred: (item: T) => boolean): T | undefined {
+  for (let i = (items?.length ?? 0) - 1; i >= 0; i--) if (pred(items![i]!)) return items![i];
+  return undefined;
 }
