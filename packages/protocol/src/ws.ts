@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ErrorCode } from './errors.js';
 import { Id, Seq, Timestamp } from './common.js';
-import { ChatSummary, Message, Presence, SendAck, SendMessage } from './chat.js';
+import { ChatSummary, Presence } from './chat.js';
+import { Message, SendAck, SendMessage } from './message.js';
 
 /**
  * WebSocket frames on `/api/v1/ws`. Every frame is one JSON object with a `type` of the form

@@ -1,0 +1,197 @@
+/** Messages: what a member sends, edits, reacts with and reads, and the pages of a chat's log. */
+import { z } from 'zod';
+import { DecimalParam, Id, MAX_SEQ, Seq, Timestamp } from './common.js';
+
+/** The longest message text, in characters. */
+export const MAX_MESSAGE_CHARS = 4096;
+
+/** A client-generated id that makes a send idempotent: a retried send is stored once. */
+export const ClientId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[A-Za-z0-9_-]+$/, 'client ids hold only A-Z, a-z, 0-9, "_" and "-"');
+
+/** Text of a message: 1–4,096 characters, not only whitespace. Light formatting: *bold*, _italic_, links. */
+export const MessageText = z
+  .string()
+  .max(MAX_MESSAGE_CHARS, `a message holds at most ${MAX_MESSAGE_CHARS} characters`)
+  .refine((t) => t.trim().length > 0, 'a message cannot be empty');
+
+/** An emoji reaction: one grapheme of up to 16 UTF-16 units. */
+export const Emoji = z
+  .string()
+  .min(1)
+  .refine((e) => e.length <= 16, 'an emoji holds at most 16 UTF-16 units');
+
+/** The message a reply quotes. */
+export const ReplyRef = z.object({
+  /** Sequence number of the quoted message in the same chat. */
+  seq: Seq.min(1),
+  /** Its author. */
+  senderPersonId: Id,
+  /** The first 200 characters of its text ('' when deleted). */
+  excerpt: z.string(),
+});
+
+/** Where a forwarded message came from. */
+export const ForwardRef = z.object({
+  /** The original author's name. */
+  senderName: z.string(),
+  /** The original chat's title. */
+  chatTitle: z.string(),
+  /** When the original was sent. */
+  sentAt: Timestamp,
+});
+
+/** A message as every member sees it. */
+export const Message = z.object({
+  /** Global message id. */
+  id: Id,
+  /** The chat. */
+  chatId: Id,
+  /** Position in the chat's log: 1, 2, 3, … with no gaps between committed messages. */
+  seq: Seq.min(1),
+  /**
+   * The chat's change counter at this message's last change. Every new message and every edit,
+   * deletion, reaction or pin takes the chat's next version; clients sync from the highest seen.
+   */
+  version: Seq.min(1),
+  /** Author. */
+  senderPersonId: Id,
+  /** The sender's idempotency key. */
+  clientId: z.string(),
+  /** Text; empty once deleted. */
+  text: z.string(),
+  /** Persons mentioned with @. */
+  mentions: z.array(Id),
+  /** True when the author mentioned @all. */
+  mentionAll: z.boolean(),
+  /** An announcement every member must acknowledge (read). */
+  mustAcknowledge: z.boolean(),
+  /** The quoted message, for replies. */
+  replyTo: ReplyRef.nullable(),
+  /** The origin, for forwarded messages. */
+  forwardedFrom: ForwardRef.nullable(),
+  /** Reactions: emoji → persons who reacted. */
+  reactions: z.record(z.string(), z.array(Id)),
+  /** Pinned in the chat. */
+  pinned: z.boolean(),
+  /** When it was committed. */
+  createdAt: Timestamp,
+  /** Last edit, or null. */
+  editedAt: Timestamp.nullable(),
+  /** When deleted for everyone, or null. */
+  deletedAt: Timestamp.nullable(),
+});
+/** A message. */
+export type Message = z.infer<typeof Message>;
+
+/** A message to send (over the WebSocket as `message.send`, or `POST /api/v1/chats/:id/messages`). */
+export const SendMessage = z
+  .object({
+    /** Idempotency key. */
+    clientId: ClientId,
+    /** Text. */
+    text: MessageText,
+    /** Reply to this message of the same chat. */
+    replyToSeq: Seq.min(1).optional(),
+    /** Persons mentioned. */
+    mentions: z.array(Id).max(100).default([]),
+    /** Mention everybody (teachers and admins only). */
+    mentionAll: z.boolean().default(false),
+    /** Every member must acknowledge it (teachers and admins only). */
+    mustAcknowledge: z.boolean().default(false),
+    /** Forward this message (its text is kept, `text` is ignored when empty). */
+    forward: z
+      .object({ chatId: Id, seq: Seq.min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+/** A message to send. */
+export type SendMessage = z.infer<typeof SendMessage>;
+
+/** The server stored a send (or had stored it before: a retry). */
+export const SendAck = z.object({
+  /** Echo of the client id. */
+  clientId: z.string(),
+  /** The chat. */
+  chatId: Id,
+  /** The message's position. */
+  seq: Seq.min(1),
+  /** Message id. */
+  id: Id,
+  /** Commit time. */
+  createdAt: Timestamp,
+  /** True when this was a retry of a send already stored. */
+  duplicate: z.boolean(),
+});
+/** The server stored a send. */
+export type SendAck = z.infer<typeof SendAck>;
+
+/** `PATCH /api/v1/chats/:id/messages/:seq`. */
+export const EditMessageRequest = z.object({ text: MessageText }).strict();
+/** `POST /api/v1/chats/:id/messages/:seq/reactions`. */
+export const ReactRequest = z.object({ emoji: Emoji }).strict();
+/** `POST /api/v1/chats/:id/read`. */
+export const ReadRequest = z.object({ seq: Seq }).strict();
+
+/** `GET /api/v1/chats/:id/messages`: a page of the log. */
+export const MessagePageQuery = z
+  .object({
+    /** Messages with a position below this (older). */
+    before: DecimalParam.pipe(z.number().min(1).max(MAX_SEQ)).optional(),
+    /** Messages with a position above this (newer). */
+    after: DecimalParam.pipe(z.number().max(MAX_SEQ)).optional(),
+    /** Page size. */
+    limit: DecimalParam.pipe(z.number().min(1).max(500)).default(50),
+  })
+  .strict();
+/** A page of the log. */
+export type MessagePageQuery = z.infer<typeof MessagePageQuery>;
+
+/** A page of messages, in log order. */
+export const MessagePage = z.object({
+  messages: z.array(Message),
+  /** True when more exist in the paged direction. */
+  hasMore: z.boolean(),
+});
+/** A page of messages. */
+export type MessagePage = z.infer<typeof MessagePage>;
+
+/** `GET /api/v1/chats/:id/messages/:seq/readers`: who has read a message and who has not. */
+export const Readers = z.object({
+  /** Members whose read position is at or past the message. */
+  read: z.array(Id),
+  /** Members who have not read it yet. */
+  unread: z.array(Id),
+});
+/** Who has read a message. */
+export type Readers = z.infer<typeof Readers>;
+
+/** An earlier text of an edited message (moderators). */
+export const MessageEdit = z.object({ text: z.string(), editedAt: Timestamp });
+/** `GET /api/v1/chats/:id/messages/:seq/history`. */
+export const EditHistory = z.object({ edits: z.array(MessageEdit) });
+/** `GET /api/v1/chats/:id/messages/:seq/history`. */
+export type EditHistory = z.infer<typeof EditHistory>;
+
+/** `GET /api/v1/search?q=`. */
+export const SearchQuery = z
+  .object({
+    /** Words to find (Russian stemming: «уроки» finds «урок»). */
+    q: z.string().trim().min(2).max(200),
+    /** Only this chat. */
+    chatId: DecimalParam.pipe(z.number().min(1).max(MAX_SEQ)).optional(),
+    /** Page size. */
+    limit: DecimalParam.pipe(z.number().min(1).max(100)).default(30),
+  })
+  .strict();
+/** `GET /api/v1/search`. */
+export type SearchQuery = z.infer<typeof SearchQuery>;
+
+/** Search results, newest first. */
+export const SearchResults = z.object({ messages: z.array(Message) });
+/** Search results. */
+export type SearchResults = z.infer<typeof SearchResults>;
