@@ -15,7 +15,12 @@ import { AppError } from './domain/errors.js';
 import { authService, type Authenticated } from './domain/auth.service.js';
 import { directoryService } from './domain/directory.service.js';
 import { ChatCache } from './domain/chat-cache.js';
-import { chatService } from './domain/chat.service.js';
+import { chatContext } from './domain/chat-context.js';
+import { chatsService } from './domain/chats.service.js';
+import { membersService } from './domain/members.service.js';
+import { messagesService } from './domain/messages.service.js';
+import { moderationService } from './domain/moderation.service.js';
+import { presenceService } from './domain/presence.service.js';
 import { Delivery, type Sender } from './domain/delivery.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { searchService } from './domain/search.service.js';
@@ -236,7 +241,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     log,
   });
   const rosterRepoInstance = rosterRepo(store);
-  const chats = chatService({
+  const chatCtx = chatContext({
     repo: chatsRepo,
     roster: rosterRepoInstance,
     cache,
@@ -244,11 +249,19 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     outbox: gateway.outbox,
     onChanged: (items) => search.changed(items),
   });
-  gateway.attach(chats, delivery);
+  const chats = chatsService(chatCtx);
+  const messages = messagesService(chatCtx);
+  gateway.attach({ messages, presence: presenceService(chatCtx) }, delivery);
 
   authRoutes(app, authenticate, auth, env.PARTA_LOGIN_RATE_PER_MIN);
   directoryRoutes(app, authenticate, directory, sessions);
-  chatRoutes(app, authenticate, chats, search, (who) => loadSender(who.accountId));
+  chatRoutes(
+    app,
+    authenticate,
+    { chats, members: membersService(chatCtx), messages, moderation: moderationService(chatCtx) },
+    search,
+    (who) => loadSender(who.accountId),
+  );
   web = await webRoutes(app, { dir: webDir(env), log });
 
   await app.ready();

@@ -29,7 +29,10 @@ import {
   Emoji,
 } from '@parta/protocol';
 import { z } from 'zod';
-import type { ChatService } from '../../domain/chat.service.js';
+import type { ChatsService } from '../../domain/chats.service.js';
+import type { MembersService } from '../../domain/members.service.js';
+import type { MessagesService } from '../../domain/messages.service.js';
+import type { ModerationService } from '../../domain/moderation.service.js';
 import { notFound } from '../../domain/errors.js';
 import type { Sender } from '../../domain/delivery.js';
 import type { Authenticated } from '../../domain/auth.service.js';
@@ -46,10 +49,11 @@ const IncludeResolved = z.object({ all: z.enum(['0', '1']).optional() }).strict(
 export function chatRoutes(
   app: FastifyInstance,
   authenticate: Authenticator,
-  chats: ChatService,
+  services: { chats: ChatsService; members: MembersService; messages: MessagesService; moderation: ModerationService },
   search: SearchService,
   senderOf: (auth: Authenticated) => Promise<Sender>,
 ): void {
+  const { chats, members, messages, moderation } = services;
   const P = '/api/v1';
   const route = <B, Q, Pr, R>(spec: Parameters<typeof defineRoute<B, Q, Pr, R, true>>[2]) =>
     defineRoute<B, Q, Pr, R, true>(app, authenticate, spec);
@@ -87,7 +91,7 @@ export function chatRoutes(
     url: `${P}/chats/:id/members`,
     params: ChatParams,
     handler: async ({ auth, params }): Promise<ChatMemberList> => ({
-      members: await chats.members(await senderOf(auth), params.id),
+      members: await members.members(await senderOf(auth), params.id),
     }),
   });
   route({
@@ -96,7 +100,7 @@ export function chatRoutes(
     params: ChatParams,
     body: AddMembersRequest,
     handler: async ({ auth, params, body }) => ({
-      added: await chats.addMembers(await senderOf(auth), params.id, body.personIds),
+      added: await members.addMembers(await senderOf(auth), params.id, body.personIds),
     }),
   });
   route({
@@ -104,7 +108,7 @@ export function chatRoutes(
     url: `${P}/chats/:id/members/:personId`,
     params: MemberParams,
     handler: async ({ auth, params }) => {
-      await chats.removeMember(await senderOf(auth), params.id, params.personId);
+      await members.removeMember(await senderOf(auth), params.id, params.personId);
       return { ok: true };
     },
   });
@@ -114,7 +118,7 @@ export function chatRoutes(
     params: MemberParams,
     body: UpdateMemberRequest,
     handler: async ({ auth, params, body }) => {
-      await chats.updateMember(await senderOf(auth), params.id, params.personId, body);
+      await members.updateMember(await senderOf(auth), params.id, params.personId, body);
       return { ok: true };
     },
   });
@@ -123,14 +127,14 @@ export function chatRoutes(
     url: `${P}/chats/:id/messages`,
     params: ChatParams,
     query: MessagePageQuery,
-    handler: async ({ auth, params, query }): Promise<MessagePage> => chats.messages(await senderOf(auth), params.id, query),
+    handler: async ({ auth, params, query }): Promise<MessagePage> => messages.messages(await senderOf(auth), params.id, query),
   });
   route({
     method: 'POST',
     url: `${P}/chats/:id/messages`,
     params: ChatParams,
     body: SendMessage,
-    handler: async ({ auth, params, body }): Promise<SendAck> => chats.send(await senderOf(auth), params.id, body),
+    handler: async ({ auth, params, body }): Promise<SendAck> => messages.send(await senderOf(auth), params.id, body),
   });
   route({
     method: 'PATCH',
@@ -138,13 +142,13 @@ export function chatRoutes(
     params: MessageParams,
     body: EditMessageRequest,
     handler: async ({ auth, params, body }): Promise<Message> =>
-      chats.edit(await senderOf(auth), params.id, params.seq, body.text),
+      messages.edit(await senderOf(auth), params.id, params.seq, body.text),
   });
   route({
     method: 'DELETE',
     url: `${P}/chats/:id/messages/:seq`,
     params: MessageParams,
-    handler: async ({ auth, params }): Promise<Message> => chats.remove(await senderOf(auth), params.id, params.seq),
+    handler: async ({ auth, params }): Promise<Message> => messages.remove(await senderOf(auth), params.id, params.seq),
   });
   route({
     method: 'POST',
@@ -152,38 +156,38 @@ export function chatRoutes(
     params: MessageParams,
     body: ReactRequest,
     handler: async ({ auth, params, body }): Promise<Message> =>
-      chats.react(await senderOf(auth), params.id, params.seq, body.emoji, true),
+      messages.react(await senderOf(auth), params.id, params.seq, body.emoji, true),
   });
   route({
     method: 'DELETE',
     url: `${P}/chats/:id/messages/:seq/reactions/:emoji`,
     params: ReactionParams,
     handler: async ({ auth, params }): Promise<Message> =>
-      chats.react(await senderOf(auth), params.id, params.seq, params.emoji, false),
+      messages.react(await senderOf(auth), params.id, params.seq, params.emoji, false),
   });
   route({
     method: 'PUT',
     url: `${P}/chats/:id/messages/:seq/pin`,
     params: MessageParams,
-    handler: async ({ auth, params }): Promise<Message> => chats.pin(await senderOf(auth), params.id, params.seq, true),
+    handler: async ({ auth, params }): Promise<Message> => messages.pin(await senderOf(auth), params.id, params.seq, true),
   });
   route({
     method: 'DELETE',
     url: `${P}/chats/:id/messages/:seq/pin`,
     params: MessageParams,
-    handler: async ({ auth, params }): Promise<Message> => chats.pin(await senderOf(auth), params.id, params.seq, false),
+    handler: async ({ auth, params }): Promise<Message> => messages.pin(await senderOf(auth), params.id, params.seq, false),
   });
   route({
     method: 'GET',
     url: `${P}/chats/:id/messages/:seq/readers`,
     params: MessageParams,
-    handler: async ({ auth, params }): Promise<Readers> => chats.readers(await senderOf(auth), params.id, params.seq),
+    handler: async ({ auth, params }): Promise<Readers> => messages.readers(await senderOf(auth), params.id, params.seq),
   });
   route({
     method: 'GET',
     url: `${P}/chats/:id/messages/:seq/history`,
     params: MessageParams,
-    handler: async ({ auth, params }): Promise<EditHistory> => chats.history(await senderOf(auth), params.id, params.seq),
+    handler: async ({ auth, params }): Promise<EditHistory> => messages.history(await senderOf(auth), params.id, params.seq),
   });
   route({
     method: 'POST',
@@ -192,7 +196,7 @@ export function chatRoutes(
     body: ReportRequest,
     status: 201,
     handler: async ({ auth, params, body }) => ({
-      reportId: await chats.report(await senderOf(auth), params.id, params.seq, body.reason),
+      reportId: await moderation.report(await senderOf(auth), params.id, params.seq, body.reason),
     }),
   });
   route({
@@ -200,7 +204,7 @@ export function chatRoutes(
     url: `${P}/chats/:id/read`,
     params: ChatParams,
     body: ReadRequest,
-    handler: async ({ auth, params, body }) => ({ readSeq: await chats.markRead(await senderOf(auth), params.id, body.seq) }),
+    handler: async ({ auth, params, body }) => ({ readSeq: await messages.markRead(await senderOf(auth), params.id, body.seq) }),
   });
   route({
     method: 'GET',
@@ -208,7 +212,7 @@ export function chatRoutes(
     params: ChatParams,
     query: IncludeResolved,
     handler: async ({ auth, params, query }): Promise<ReportList> => ({
-      reports: await chats.reports(await senderOf(auth), params.id, query.all === '1'),
+      reports: await moderation.reports(await senderOf(auth), params.id, query.all === '1'),
     }),
   });
   route({
@@ -217,7 +221,7 @@ export function chatRoutes(
     params: ChatParams,
     body: ResolveReportRequest,
     handler: async ({ auth, params, body }) => {
-      await chats.resolveReport(await senderOf(auth), params.id, body.action);
+      await moderation.resolveReport(await senderOf(auth), params.id, body.action);
       return { ok: true };
     },
   });

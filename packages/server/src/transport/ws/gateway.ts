@@ -12,7 +12,8 @@ import {
   WS_CLOSE,
 } from '@parta/protocol';
 import type { AuthService, Authenticated } from '../../domain/auth.service.js';
-import type { ChatService } from '../../domain/chat.service.js';
+import type { MessagesService } from '../../domain/messages.service.js';
+import type { PresenceService } from '../../domain/presence.service.js';
 import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { DomainEvents } from '../../domain/events.js';
 import type { Outbox, OutFrame } from '../../domain/outbox.js';
@@ -95,7 +96,7 @@ export function createGateway(deps: {
   touchSession: (sessionId: number) => Promise<void>;
 }) {
   const { auth, metrics, log } = deps;
-  let chats: ChatService | null = null;
+  let chats: (MessagesService & PresenceService) | null = null;
   let delivery: Delivery | null = null;
   const byAccount = new Map<number, Set<Connection>>();
   /** "Last seen" writes in flight; shutdown waits for them before the database closes. */
@@ -476,8 +477,8 @@ export function createGateway(deps: {
   return {
     outbox,
     /** Connects the messaging domain (built after the gateway, since it sends through it). */
-    attach(c: ChatService, d: Delivery): void {
-      chats = c;
+    attach(c: { messages: MessagesService; presence: PresenceService }, d: Delivery): void {
+      chats = { ...c.messages, ...c.presence };
       delivery = d;
     },
     /** Number of open sockets. */
