@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Chat benchmark: message throughput and delivery latency over WebSockets, and the memory cost of
-// idle authenticated connections.
+// Chat benchmark: message throughput and delivery latency over WebSockets, measured against a bare
+// reference server in the same run, and the memory cost of idle authenticated connections.
 //
 //   npm run bench -- chat [--scenario classroom|idle|all] [--quick] [--step-seconds N]
+//                         [--clients 600] [--rates 3000,5000] [--no-reference]
 //                         [--idle-counts 10000,15000] [--wait-quiet S] [--timeout-min M]
 //
 // Each run builds its own data in a fresh temp directory (SQLite, written straight into the tables),
@@ -14,6 +15,13 @@
 //   rate for N seconds, spread evenly over the clients and over time, and measures the delay from
 //   send to arrival at every other member. A step fails when p99 > 100 ms, or a delivery, an
 //   answer or a socket was lost; stepping stops after the first failed step.
+//   The same scenario also runs on the bare reference server (bench/lib/reference-server.mjs: only
+//   `ws` and the same SQLite group commit, one serialization and corked writes per member, no other
+//   logic), over the same chats and members, driven by its own copy of the same generator. The two
+//   are stepped alternately — reference at a rate, Parta at that rate, the next rate — so that a
+//   drift of the shared machine hits both; each stops at its own first failure. Then both run a
+//   step at half the reference's maximum rate (unless both ran that rate already), where their
+//   p99s are compared. Absolute figures move between machines and hours; the ratios do not.
 // idle: N accounts sign in, then N sockets connect and say hello and stay idle; reports the
 //   server's resident memory per connection.
 //
@@ -25,8 +33,15 @@
 //
 // Progress goes to stderr; the last stdout line is
 //   {"bench":"chat","classroom":{"clients_2000":{"steps":[...],"max_sustained_msg_s":..,
-//    "server_rss_mb":..,"server_cpu_pct":..},"clients_600":{...}},
+//    "server_rss_mb":..,"server_cpu_pct":..,
+//    "reference_max_sustained_msg_s":..,"reference_limit_reached":..,"ratio_to_reference":..,
+//    "p99_ratio_at_half_reference":..,"half_reference_step":{"target_msg_s":..,"parta":{..},"reference":{..}},
+//    "per_step":[{"target_msg_s":..,"parta":{"p50_ms","p99_ms","ack_p50_ms","ack_p99_ms","ok"},"reference":{..}}],
+//    "reference_steps":[...],"reference_server_rss_mb":..,"reference_server_cpu_pct":..},"clients_600":{...}},
 //    "idle":{"n_10000":{"rss_per_conn_kb":..,"logins_per_s":..},"n_15000":{...}}}
+// ratio_to_reference = max_sustained_msg_s / reference_max_sustained_msg_s; p99_ratio_at_half_reference
+// = Parta's p99 / the reference's p99 at half the reference's maximum. reference_limit_reached is
+// false when the reference passed every step (its maximum is then only a lower bound).
 // Build first: `npm run build`.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -41,6 +56,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const serverDist = path.join(root, 'packages', 'server', 'dist');
 const cli = path.join(serverDist, 'cli.js');
 const generatorScript = path.join(root, 'bench', 'lib', 'chat-generator.mjs');
+const referenceScript = path.join(root, 'bench', 'lib', 'reference-server.mjs');
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ; 100 on every Linux we run on). */
 const CLK_TCK = 100;
@@ -289,12 +305,11 @@ async function health(baseUrl) {
   }
 }
 
-async function startServer(dir) {
-  const port = await freePort();
+/** Parta: the built server on the embedded default (SQLite file in `dir`). */
+function startServer(dir) {
   const env = {
     ...process.env,
     PARTA_DATA_DIR: dir,
-    PORT: String(port),
     HOST: '127.0.0.1',
     PARTA_DEV_LOGIN: '1',
     LOG_LEVEL: 'warn',
@@ -307,11 +322,30 @@ async function startServer(dir) {
   delete env.DATABASE_URL;
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = track(
-    spawn(process.execPath, [...nodeArgs, cli, 'start'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }),
-  );
-  forwardLines(child.stdout, 'server');
-  forwardLines(child.stderr, 'server');
+  return spawnServer('server', [...nodeArgs, cli, 'start'], env);
+}
+
+/**
+ * The bare reference server (bench/lib/reference-server.mjs) over the same data: it reads who is in
+ * which chat from Parta's file in `dir` and writes its messages to a file of its own there.
+ */
+function startReference(dir) {
+  const env = {
+    ...process.env,
+    HOST: '127.0.0.1',
+    REF_DATA: path.join(dir, 'parta.sqlite'),
+    REF_DB: path.join(dir, 'reference.sqlite'),
+  };
+  return spawnServer('reference', [referenceScript], env);
+}
+
+/** Starts a server process listening on a free loopback port; resolves once its health check answers. */
+async function spawnServer(tag, args, baseEnv) {
+  const port = await freePort();
+  const env = { ...baseEnv, PORT: String(port) };
+  const child = track(spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  forwardLines(child.stdout, tag);
+  forwardLines(child.stderr, tag);
   let exited = null;
   child.on('exit', (code, signal) => {
     exited = signal ?? code;
@@ -319,9 +353,9 @@ async function startServer(dir) {
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
-    if (exited !== null) throw new Error(`the server exited (${exited}) before it was healthy`);
+    if (exited !== null) throw new Error(`the ${tag} exited (${exited}) before it was healthy`);
     if (await health(baseUrl)) break;
-    if (Date.now() > deadline) throw new Error('the server was not healthy within 30 s');
+    if (Date.now() > deadline) throw new Error(`the ${tag} was not healthy within 30 s`);
     await sleep(100);
   }
   return {
@@ -463,93 +497,173 @@ function stepResult(r, serverCpu, machine) {
   return out;
 }
 
-async function classroom({ key, chats, members, rates }, stepSeconds) {
+/** Signs every client in and connects its socket on one server; warms it up. Returns the sign-in figures. */
+async function prepare(key, target, n, members) {
+  const { server, gen } = target;
+  const { result: lg, serverCpuPct: loginCpu } = await withServerCpu(server.pid, () =>
+    gen.request('login', { baseUrl: server.baseUrl, from: 1, to: n, membersPerChat: members, concurrency: 50 }),
+  );
+  if (lg.missing > 0) throw new Error(`${target.name}: ${lg.missing} of ${n} sign-ins failed: ${lg.lastError}`);
+  const loginsPerS = n / lg.seconds;
+  log(
+    `${key} ${target.name}: ${n} sign-ins in ${lg.seconds.toFixed(2)} s (${Math.round(loginsPerS)}/s; cpu: server ${round1(loginCpu)}%, ` +
+      `generator ${round1(lg.cpuPct)}%)`,
+  );
+  const { result: cn, serverCpuPct: connectCpu } = await withServerCpu(server.pid, () =>
+    gen.request('connect', { wsUrl: server.wsUrl, concurrency: 100 }),
+  );
+  if (cn.open < n) throw new Error(`${target.name}: ${n - cn.open} of ${n} sockets did not connect: ${cn.lastError}`);
+  log(
+    `${key} ${target.name}: ${cn.open} sockets authenticated in ${cn.seconds.toFixed(2)} s (cpu: server ${round1(connectCpu)}%, ` +
+      `generator ${round1(cn.cpuPct)}%)`,
+  );
+  // Warm-up (not reported): JIT, statement caches, first pages of the log.
+  const warm = await runStep(gen, server, { id: target.nextStepId++, rate: 200, seconds: 2 });
+  log(
+    `${key} ${target.name}: warm-up: ${warm.r.acked} acked, ${warm.r.rejected} rejected, ${warm.r.unanswered} unanswered, ` +
+      `${warm.r.received}/${warm.r.expected} delivered, p99 ${warm.r.p99} ms`,
+  );
+  if (warm.r.acked === 0 && warm.r.rejected === 0) {
+    const other = Object.keys(warm.r.otherTypes).length ? `; frames seen: ${JSON.stringify(warm.r.otherTypes)}` : '';
+    throw new Error(`${target.name}: message.send is not answered (no message.ack / message.rejected)${other}`);
+  }
+  return { loginsPerS, loginCpu, loginGenCpu: lg.cpuPct };
+}
+
+/** One measured step on one server (measured twice when other jobs disturbed a failure, with --wait-quiet). */
+async function measure(key, target, rate, stepSeconds) {
+  const { server, gen, name } = target;
+  let s = null;
+  for (let attempt = 1; ; attempt++) {
+    const busyBefore = await waitQuiet(`${key} ${name} ${rate} msg/s`);
+    const { r, serverCpu, machine } = await runStep(gen, server, { id: target.nextStepId++, rate, seconds: stepSeconds });
+    s = stepResult(r, serverCpu, machine);
+    s.machine_busy_before_pct = round1(busyBefore);
+    if (attempt > 1) s.attempt = attempt;
+    log(
+      `${key} ${name}: ${rate} msg/s → acked ${s.acked_msg_s}/s, delivered ${s.delivered_per_s}/s, ` +
+        `p50 ${s.p50_ms} p95 ${s.p95_ms} p99 ${s.p99_ms} max ${s.max_ms} ms (ack p50 ${s.ack_p50_ms} p99 ${s.ack_p99_ms}), ` +
+        `lost ${s.lost}, rejected ${s.rejected}, unanswered ${s.unanswered}, closed ${s.closed_sockets}; ` +
+        `cpu: server ${s.server_cpu_pct}%, generator ${s.generator_cpu_pct}% (loop delay p99 ${s.generator_loop_delay_p99_ms} ms), ` +
+        `others ${s.other_cpu_pct}%, iowait ${s.iowait_pct}% → ${s.ok ? 'ok' : 'FAIL'}`,
+    );
+    const disturbed = s.other_cpu_pct !== null && s.other_cpu_pct > DISTURBED_PCT;
+    if (s.ok || !disturbed || quietWaitSeconds <= 0 || attempt >= 2 || s.closed_sockets > 0) break;
+    log(`${key} ${name}: other jobs took ${s.other_cpu_pct}% of a core during that step; measuring it again`);
+  }
+  if (server.exited !== null) throw new Error(`the ${name} server exited (${server.exited})`);
+  return s;
+}
+
+/** The latencies of a step, for the side-by-side table. */
+const brief = (s) =>
+  s ? { p50_ms: s.p50_ms, p99_ms: s.p99_ms, ack_p50_ms: s.ack_p50_ms, ack_p99_ms: s.ack_p99_ms, ok: s.ok } : null;
+
+/**
+ * One classroom scenario on Parta and, unless `withReference` is false, on the bare reference server
+ * over the same data, each with its own generator process. The two are stepped alternately (the
+ * reference at a rate, then Parta at that rate, then the next rate) so that a drift of the shared
+ * machine hits both; each stops at its first failed step. Then, if neither ran it, both run one more
+ * step at half the reference's maximum rate, where their p99s are compared.
+ */
+async function classroom({ key, chats, members, rates }, stepSeconds, withReference) {
   const n = chats * members;
   log(`classroom ${key}: ${chats} chats × ${members} members = ${n} clients; steps ${rates.join(', ')} msg/s × ${stepSeconds} s`);
   const dir = tempDir(key);
-  let server = null;
-  let gen = null;
+  const targets = [];
   try {
     const t0 = performance.now();
     await buildData(dir, { persons: n, chats, members });
     log(`${key}: data written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    server = await startServer(dir);
-    log(`${key}: server pid ${server.pid} at ${server.baseUrl}`);
-    gen = startGenerator(`${key} generator`);
-    const { result: lg, serverCpuPct: loginCpu } = await withServerCpu(server.pid, () =>
-      gen.request('login', { baseUrl: server.baseUrl, from: 1, to: n, membersPerChat: members, concurrency: 50 }),
-    );
-    if (lg.missing > 0) throw new Error(`${lg.missing} of ${n} sign-ins failed: ${lg.lastError}`);
-    const loginsPerS = n / lg.seconds;
-    log(
-      `${key}: ${n} sign-ins in ${lg.seconds.toFixed(2)} s (${Math.round(loginsPerS)}/s; cpu: server ${round1(loginCpu)}%, ` +
-        `generator ${round1(lg.cpuPct)}%)`,
-    );
-    const { result: cn, serverCpuPct: connectCpu } = await withServerCpu(server.pid, () =>
-      gen.request('connect', { wsUrl: server.wsUrl, concurrency: 100 }),
-    );
-    if (cn.open < n) throw new Error(`${n - cn.open} of ${n} sockets did not connect: ${cn.lastError}`);
-    log(
-      `${key}: ${cn.open} sockets authenticated in ${cn.seconds.toFixed(2)} s (cpu: server ${round1(connectCpu)}%, ` +
-        `generator ${round1(cn.cpuPct)}%)`,
-    );
-
-    // Warm-up (not reported): JIT, statement caches, first pages of the log.
-    const warm = await runStep(gen, server, { id: 1, rate: Math.min(200, rates[0]), seconds: 2 });
-    log(
-      `${key}: warm-up: ${warm.r.acked} acked, ${warm.r.rejected} rejected, ${warm.r.unanswered} unanswered, ` +
-        `${warm.r.received}/${warm.r.expected} delivered, p99 ${warm.r.p99} ms`,
-    );
-    if (warm.r.acked === 0 && warm.r.rejected === 0) {
-      const other = Object.keys(warm.r.otherTypes).length ? `; frames seen: ${JSON.stringify(warm.r.otherTypes)}` : '';
-      throw new Error(`message.send is not answered by this server (no message.ack / message.rejected)${other}`);
+    // The reference reads the data before Parta opens it.
+    const reference = withReference ? { name: 'reference', server: await startReference(dir) } : null;
+    if (reference) log(`${key}: reference server pid ${reference.server.pid} at ${reference.server.baseUrl}`);
+    const parta = { name: 'parta', server: await startServer(dir) };
+    log(`${key}: server pid ${parta.server.pid} at ${parta.server.baseUrl}`);
+    for (const t of reference ? [reference, parta] : [parta]) {
+      Object.assign(t, {
+        gen: startGenerator(`${key} ${t.name} generator`),
+        nextStepId: 1,
+        steps: [],
+        best: null,
+        failed: false,
+      });
+      targets.push(t);
     }
+    const signIn = await prepare(key, parta, n, members);
+    if (reference) await prepare(key, reference, n, members);
 
-    const steps = [];
-    let best = null;
-    let nextStepId = 2;
-    for (let i = 0; i < rates.length; i++) {
-      let s = null;
-      for (let attempt = 1; ; attempt++) {
-        const busyBefore = await waitQuiet(`${key} ${rates[i]} msg/s`);
-        const { r, serverCpu, machine } = await runStep(gen, server, { id: nextStepId++, rate: rates[i], seconds: stepSeconds });
-        s = stepResult(r, serverCpu, machine);
-        s.machine_busy_before_pct = round1(busyBefore);
-        if (attempt > 1) s.attempt = attempt;
-        log(
-          `${key}: ${rates[i]} msg/s → acked ${s.acked_msg_s}/s, delivered ${s.delivered_per_s}/s, ` +
-            `p50 ${s.p50_ms} p95 ${s.p95_ms} p99 ${s.p99_ms} max ${s.max_ms} ms (ack p50 ${s.ack_p50_ms} p99 ${s.ack_p99_ms}), ` +
-            `lost ${s.lost}, rejected ${s.rejected}, unanswered ${s.unanswered}, closed ${s.closed_sockets}; ` +
-            `cpu: server ${s.server_cpu_pct}%, generator ${s.generator_cpu_pct}% (loop delay p99 ${s.generator_loop_delay_p99_ms} ms), ` +
-            `others ${s.other_cpu_pct}%, iowait ${s.iowait_pct}% → ${s.ok ? 'ok' : 'FAIL'}`,
-        );
-        // With --wait-quiet, a step that failed while other jobs took the CPU is measured once more.
-        const disturbed = s.other_cpu_pct !== null && s.other_cpu_pct > DISTURBED_PCT;
-        if (s.ok || !disturbed || quietWaitSeconds <= 0 || attempt >= 2 || s.closed_sockets > 0) break;
-        log(`${key}: other jobs took ${s.other_cpu_pct}% of a core during that step; measuring it again`);
+    const byRate = new Map();
+    const run = async (t, rate) => {
+      const s = await measure(key, t, rate, stepSeconds);
+      const pair = byRate.get(rate) ?? {};
+      pair[t.name] = s;
+      byRate.set(rate, pair);
+      return s;
+    };
+    for (const rate of rates) {
+      const live = targets.filter((t) => !t.failed);
+      if (live.length === 0) break;
+      for (const t of live) {
+        const s = await run(t, rate);
+        t.steps.push(s);
+        if (s.ok) t.best = s;
+        else t.failed = true;
       }
-      steps.push(s);
-      if (!s.ok) break;
-      best = s;
-      if (server.exited !== null) throw new Error(`the server exited (${server.exited})`);
     }
-    return {
+    const maxOf = (t) => (t?.best ? t.best.target_msg_s : 0);
+    let half = null;
+    if (reference && maxOf(reference) > 0) {
+      const rate = Math.round(maxOf(reference) / 2);
+      for (const t of targets) if (!byRate.get(rate)?.[t.name]) await run(t, rate);
+      const pair = byRate.get(rate);
+      half = {
+        target_msg_s: rate,
+        parta: brief(pair.parta),
+        reference: brief(pair.reference),
+      };
+    }
+
+    const out = {
       clients: n,
       chats,
       members_per_chat: members,
       step_seconds: stepSeconds,
-      logins_per_s: Math.round(loginsPerS),
-      login_server_cpu_pct: round1(loginCpu),
-      login_generator_cpu_pct: round1(lg.cpuPct),
-      steps,
-      max_sustained_msg_s: best ? best.target_msg_s : 0,
-      server_rss_mb: round1(vmMb(server.pid, 'VmHWM')),
-      server_cpu_pct: best ? best.server_cpu_pct : null,
-      generator_cpu_pct: best ? best.generator_cpu_pct : null,
+      logins_per_s: Math.round(signIn.loginsPerS),
+      login_server_cpu_pct: round1(signIn.loginCpu),
+      login_generator_cpu_pct: round1(signIn.loginGenCpu),
+      steps: parta.steps,
+      max_sustained_msg_s: maxOf(parta),
+      server_rss_mb: round1(vmMb(parta.server.pid, 'VmHWM')),
+      server_cpu_pct: parta.best ? parta.best.server_cpu_pct : null,
+      generator_cpu_pct: parta.best ? parta.best.generator_cpu_pct : null,
     };
+    if (reference) {
+      const refMax = maxOf(reference);
+      Object.assign(out, {
+        reference_max_sustained_msg_s: refMax,
+        // False when the reference passed every step: its maximum is then only a lower bound.
+        reference_limit_reached: reference.failed,
+        ratio_to_reference: refMax > 0 ? round2(maxOf(parta) / refMax) : null,
+        p99_ratio_at_half_reference:
+          half?.parta?.p99_ms != null && half?.reference?.p99_ms ? round2(half.parta.p99_ms / half.reference.p99_ms) : null,
+        half_reference_step: half,
+        per_step: [...byRate.keys()]
+          .sort((a, b) => a - b)
+          .map((rate) => ({
+            target_msg_s: rate,
+            parta: brief(byRate.get(rate).parta),
+            reference: brief(byRate.get(rate).reference),
+          })),
+        reference_steps: reference.steps,
+        reference_server_rss_mb: round1(vmMb(reference.server.pid, 'VmHWM')),
+        reference_server_cpu_pct: reference.best ? reference.best.server_cpu_pct : null,
+      });
+    }
+    return out;
   } finally {
-    if (gen) await gen.stop();
-    if (server) await server.stop();
+    for (const t of targets) await t.gen?.stop();
+    for (const t of targets) await t.server?.stop();
     removeDir(dir);
   }
 }
@@ -656,6 +770,7 @@ export async function main(argv) {
       'wait-quiet': { type: 'string' },
       clients: { type: 'string' },
       rates: { type: 'string' },
+      'no-reference': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -701,7 +816,7 @@ export async function main(argv) {
         if (onlyClients && !onlyClients.includes(cfg.members * cfg.chats)) continue;
         const rates = onlyRates ?? (quick ? QUICK_RATES[cfg.key] : cfg.rates);
         try {
-          out.classroom[cfg.key] = await classroom({ ...cfg, rates }, stepSeconds);
+          out.classroom[cfg.key] = await classroom({ ...cfg, rates }, stepSeconds, !values['no-reference']);
         } catch (err) {
           failed = true;
           log(`${cfg.key}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
