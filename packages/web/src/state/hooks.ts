@@ -1,5 +1,6 @@
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import type { ChatView, Session, SessionState } from './session.js';
+import type { Session } from './session.js';
+import type { ChatView, SessionState } from './store.js';
 
 export const SessionContext = createContext<Session | null>(null);
 

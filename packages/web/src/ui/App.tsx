@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { I18nContext, type I18n, type Lang, storeLang, storedLang, translator } from '../i18n/index.js';
 import { PartaError } from '@parta/sdk';
-import { Session, errorText, newClient, storeToken, storedToken } from '../state/session.js';
+import { errorText, newClient, storeToken, storedToken } from '../state/client.js';
+import { Session } from '../state/session.js';
 import { SessionContext } from '../state/hooks.js';
 import { Shell } from './Shell.js';
 import { SignIn } from './SignIn.js';

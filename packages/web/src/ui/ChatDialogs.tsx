@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import type { ChatSummary, Message, Readers } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { Avatar, Dialog } from './common.js';
 
 /** Who has read a message and who has not (announcements: who has not acknowledged). */

@@ -4,7 +4,7 @@ import { useI18n, type StringKey } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { isSchoolAdmin } from '../state/profiles.js';
 
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { ChatList } from './Sidebar.js';
 import { ScreenHeader } from './common.js';
 

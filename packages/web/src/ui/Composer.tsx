@@ -3,7 +3,7 @@ import { MAX_MESSAGE_CHARS, type ChatMember, type ChatSummary, type Message } fr
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { mayAddressAll } from '../state/profiles.js';
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { lastWhere } from './common.js';
 import { Icon } from './icons.js';
 

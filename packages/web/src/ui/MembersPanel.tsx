@@ -4,7 +4,7 @@ import { Icon } from './icons.js';
 import { useI18n, type StringKey } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { go } from '../state/route.js';
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { Avatar, Dialog, RoleBadges } from './common.js';
 
 /** The chat's members with role badges; a click opens the profile card. */

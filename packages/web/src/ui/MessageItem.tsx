@@ -2,12 +2,11 @@ import { memo, type ReactNode } from 'react';
 import type { ChatMember, ChatSummary, Message } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
 import { useSessionObject } from '../state/hooks.js';
-import { errorText, type Outgoing } from '../state/session.js';
+import { errorText } from '../state/client.js';
+import type { Outgoing } from '../state/outbox.js';
 import { timeOf } from './common.js';
 import { Icon } from './icons.js';
-
-/** Quick reactions offered on every message. */
-export const QUICK_REACTIONS = ['👍', '❤️', '😂', '😮', '😢', '🙏'] as const;
+import { QUICK_REACTIONS } from './reactions.js';
 
 interface Props {
   m: Message;

@@ -4,7 +4,7 @@ import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { mayCreateGroups } from '../state/profiles.js';
 import { go } from '../state/route.js';
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { RoleBadges, ScreenHeader } from './common.js';
 
 /** A teacher creates a group chat (or channel) from whole classes and/or people of the directory. */

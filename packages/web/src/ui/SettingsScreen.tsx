@@ -3,7 +3,7 @@ import type { SessionInfo } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 
-import { errorText, storeToken } from '../state/session.js';
+import { errorText, storeToken } from '../state/client.js';
 import { LangSwitch, ScreenHeader } from './common.js';
 import { applyTheme, storedTheme, type Theme } from './theme.js';
 

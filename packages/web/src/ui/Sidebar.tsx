@@ -4,7 +4,7 @@ import { useI18n, type StringKey } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { chatFilter, contextsOf, isSchoolAdmin, mayCreateGroups, type Context } from '../state/profiles.js';
 import { go, href, type Route } from '../state/route.js';
-import { errorText } from '../state/session.js';
+import { errorText } from '../state/client.js';
 import { Avatar, RoleBadges, shortWhen } from './common.js';
 import { Icon } from './icons.js';
 

@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import type { AuthOptions } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
-import { errorText, newClient } from '../state/session.js';
+import { errorText, newClient } from '../state/client.js';
 import { LangSwitch } from './common.js';
 
 /** The sign-in screen: Gosuslugi (later) and the development login with the demo users. */
