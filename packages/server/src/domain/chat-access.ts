@@ -1,4 +1,5 @@
 import type { ChatKind, ChatPurpose, MemberRole, Role } from '@parta/protocol';
+import { type Onlooker, type Sighted, maySeePerson } from './access.js';
 
 /**
  * The closed contour for conversations, as pure functions: who may start a direct chat with whom,
@@ -168,12 +169,62 @@ export function mayManageMembers(a: Actor, chat: ChatFacts, member: MemberFacts 
   return chat.kind !== 'direct' && mayModerate(a, chat, member);
 }
 
+/**
+ * May the actor add this person to the chat? Whoever manages its members may add others; but a
+ * school admin who is not in the chat may not add themselves, nor another person of their own
+ * account (`ownPersonIds`): managing a teacher's group is not reading it, so an admin joins only
+ * when the chat's owner or admins add them.
+ */
+export function mayAddMember(
+  a: Actor,
+  chat: ChatFacts,
+  member: MemberFacts | null,
+  targetPersonId: number,
+  ownPersonIds: readonly number[],
+): boolean {
+  if (!mayManageMembers(a, chat, member)) return false;
+  return member !== null || (a.personId !== targetPersonId && !ownPersonIds.includes(targetPersonId));
+}
+
 /** May a member leave? Not direct chats nor roster chats (the roster decides those). */
 export function mayLeave(chat: ChatFacts): boolean {
   return chat.kind !== 'direct' && chat.purpose === null;
 }
 
-/** May a person see another's presence? Only when they share a chat (students are hidden from everyone else). */
-export function mayseePresence(sharesAChat: boolean): boolean {
-  return sharesAChat;
+/** The persons of one account, with all their roles and children merged, as the people rules read them. */
+export function onlookerOf(actors: Iterable<Actor>): Onlooker {
+  const list = [...actors];
+  return {
+    personIds: list.map((a) => a.personId),
+    memberships: list.flatMap((a) => a.roles),
+    children: list.flatMap((a) => a.children),
+  };
+}
+
+/**
+ * Does the chat show everyone in it to everyone in it? Direct chats and the groups a teacher or
+ * admin put together on purpose do. Channels and roster chats (class chat, parents' chat, staff
+ * room, news channel) gather a whole class or school: there students and parents see only whom
+ * the directory lets them see, so the school's news channel is not a roster of all its children.
+ */
+export function showsAllMembers(chat: ChatFacts): boolean {
+  return chat.kind !== 'channel' && chat.purpose === null;
+}
+
+/**
+ * May the viewer see this member of the chat by name: in its member list, in who has read a
+ * message, and (through `maySeePresence`) whether they are online? Counts are not names: they
+ * stay whole.
+ */
+export function maySeeMember(viewer: Onlooker, chat: ChatFacts, target: Sighted): boolean {
+  return showsAllMembers(chat) || maySeePerson(viewer, target, chat.organizationId);
+}
+
+/**
+ * May the viewer see whether a person is online? Only when some chat both are in lets the viewer
+ * see them (`sharedChats`): sharing the news channel with a stranger's child is not enough.
+ */
+export function maySeePresence(viewer: Onlooker, target: Sighted, sharedChats: readonly ChatFacts[]): boolean {
+  if (viewer.personIds.includes(target.personId)) return true;
+  return sharedChats.some((c) => maySeeMember(viewer, c, target));
 }
