@@ -1,0 +1,109 @@
+import type { Duplex } from 'node:stream';
+import type { WebSocket } from 'ws';
+import type { ServerFrame } from '@parta/protocol';
+import type { Authenticated } from '../../domain/auth.service.js';
+import type { Sender } from '../../domain/delivery.js';
+import type { OutFrame } from '../../domain/outbox.js';
+import type { Metrics } from '../metrics.js';
+
+/** One client socket and what the gateway knows about it. */
+export interface Connection {
+  ws: WebSocket;
+  socket: Duplex & { cork(): void; uncork(): void; writableLength: number; destroyed: boolean };
+  auth: Authenticated | null;
+  sender: Sender | null;
+  alive: boolean;
+  helloTimer: NodeJS.Timeout | null;
+  corked: boolean;
+  overflowed: boolean;
+  /** Chats being caught up: live frames wait here until the catch-up is written. */
+  syncing: Map<number, OutFrame[]> | null;
+  /**
+   * Per chat, the version a catch-up was written through. A live frame at or below it was in the
+   * catch-up already (it was committed before the catch-up read it) and is not sent again.
+   */
+  caughtUp: Map<number, number> | null;
+  lastTyping: Map<number, number> | null;
+  /** Persons whose presence this socket asked for, until when it hears of their changes. */
+  watching: Map<number, number> | null;
+}
+
+/** A fresh, not yet authenticated connection over an upgraded socket. */
+export function newConnection(ws: WebSocket): Connection {
+  const socket = (ws as unknown as { _socket: Connection['socket'] })._socket;
+  return {
+    ws,
+    socket,
+    auth: null,
+    sender: null,
+    alive: true,
+    helloTimer: null,
+    corked: false,
+    overflowed: false,
+    syncing: null,
+    caughtUp: null,
+    watching: null,
+    lastTyping: null,
+  };
+}
+
+/** Sends one frame to one socket (frames outside the fan-out: replies, errors). */
+export function send(conn: Connection, frame: ServerFrame): void {
+  if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(frame));
+}
+
+/** The open sockets, indexed by account and session, and who watches whose presence. */
+export function createConnections(metrics: Metrics) {
+  const byAccount = new Map<number, Set<Connection>>();
+  const bySession = new Map<number, Set<Connection>>();
+  const all = new Set<Connection>();
+  /** Sockets watching a person's presence (see `PRESENCE_WATCH_MS`). */
+  const watchers = new Map<number, Set<Connection>>();
+
+  const registry = {
+    byAccount,
+    bySession,
+    all,
+    watchers,
+    /** Authenticated sockets, counted as they come and go (not by scanning every socket). */
+    authed: 0,
+
+    /** Publishes the socket counts by state. */
+    countStates(): void {
+      metrics.wsConnections.set({ state: 'authenticated' }, registry.authed);
+      metrics.wsConnections.set({ state: 'pending' }, all.size - registry.authed);
+    },
+
+    /** Tells the sockets watching these persons that they came online or went offline. */
+    presenceChanged(personIds: readonly number[], online: boolean): void {
+      const t = Date.now();
+      for (const personId of personIds) {
+        const set = watchers.get(personId);
+        if (!set) continue;
+        for (const w of set) {
+          if ((w.watching?.get(personId) ?? 0) < t) {
+            set.delete(w);
+            w.watching?.delete(personId);
+            continue;
+          }
+          send(w, { type: 'presence.update', presence: [{ personId, online, lastSeenAt: online ? null : t }] });
+        }
+        if (set.size === 0) watchers.delete(personId);
+      }
+    },
+
+    /** Stops the socket's presence watches (it closed). */
+    unwatchAll(conn: Connection): void {
+      for (const personId of conn.watching?.keys() ?? []) {
+        const set = watchers.get(personId);
+        set?.delete(conn);
+        if (set?.size === 0) watchers.delete(personId);
+      }
+      conn.watching = null;
+    },
+  };
+  return registry;
+}
+
+/** The gateway's open sockets. */
+export type Connections = ReturnType<typeof createConnections>;

@@ -1,0 +1,250 @@
+import type { Logger } from 'pino';
+import type { RawData } from 'ws';
+import { ClientFrame, CLIENT_FRAME_TYPES, type ErrorCode, FEATURE_LEVEL, WS_CLOSE } from '@parta/protocol';
+import type { AuthService } from '../../domain/auth.service.js';
+import type { Delivery, Sender } from '../../domain/delivery.js';
+import type { MessagesService } from '../../domain/messages.service.js';
+import type { PresenceService } from '../../domain/presence.service.js';
+import { AppError } from '../../domain/errors.js';
+import { toMessage } from '../../storage/message.store.js';
+import type { Metrics } from '../metrics.js';
+import { issuesOf, messageTooLong } from '../http/errors.js';
+import { type Connection, type Connections, send } from './connection.js';
+import { encodeTextFrame, type Fanout } from './fanout.js';
+
+/** Typing notices are passed on at most this often per socket and chat. */
+const TYPING_EVERY_MS = 2_000;
+/**
+ * How long a `presence.query` keeps telling the socket when those persons come online or go
+ * offline. Bounded, so that a socket that no longer shares a chat with someone stops hearing of
+ * them soon; clients ask again while they show the person.
+ */
+const PRESENCE_WATCH_MS = 2 * 60_000;
+/** The most persons one socket watches at once. */
+const MAX_WATCHED = 2_000;
+
+/** The services the frames reach, connected after the gateway is built (they send through it). */
+export interface FrameServices {
+  messages: MessagesService;
+  presence: PresenceService;
+}
+
+/** Routes client frames to their handlers: parses each against the protocol, answers refusals with `session.error`. */
+export function createFrameRouter(deps: {
+  auth: AuthService;
+  metrics: Metrics;
+  log: Logger;
+  loadSender: (accountId: number) => Promise<Sender>;
+  connections: Connections;
+  fanout: Fanout;
+}) {
+  const { auth, metrics, log, connections, fanout } = deps;
+  const { byAccount, bySession, watchers } = connections;
+  const { writeFrame, rawWrite, flushCorked } = fanout;
+  let services: FrameServices | null = null;
+  let delivery: Delivery | null = null;
+
+  function sendError(conn: Connection, code: ErrorCode, message: string, details?: Record<string, unknown>): void {
+    metrics.wsFrames.inc({ type: `error:${code}` });
+    send(conn, { type: 'session.error', code, message, ...(details ? { details } : {}) });
+  }
+
+  async function handleHello(
+    conn: Connection,
+    token: string,
+    sync: { chatId: number; version: number }[] | undefined,
+  ): Promise<void> {
+    if (conn.auth) return sendError(conn, 'validation_failed', 'this socket is already authenticated');
+    const who = await auth.authenticate(token);
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (!who) {
+      conn.ws.close(WS_CLOSE.unauthenticated, 'unauthenticated');
+      return;
+    }
+    const sender = await deps.loadSender(who.accountId);
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    conn.sender = sender;
+    // Chats to catch up are held back BEFORE the socket joins live delivery: a message committed
+    // meanwhile waits for the catch-up instead of overtaking it.
+    if (sync?.length) conn.syncing = new Map(sync.map((p) => [p.chatId, []]));
+    let acc = byAccount.get(who.accountId);
+    const cameOnline = !acc;
+    if (!acc) byAccount.set(who.accountId, (acc = new Set()));
+    acc.add(conn);
+    if (cameOnline) connections.presenceChanged(sender.personIds, true);
+    if (conn.helloTimer) clearTimeout(conn.helloTimer);
+    conn.helloTimer = null;
+    conn.auth = who;
+    connections.authed++;
+    let set = bySession.get(who.sessionId);
+    if (!set) bySession.set(who.sessionId, (set = new Set()));
+    set.add(conn);
+    connections.countStates();
+    send(conn, {
+      type: 'session.welcome',
+      accountId: who.accountId,
+      sessionId: who.sessionId,
+      featureLevel: FEATURE_LEVEL,
+      serverTime: Date.now(),
+    });
+    if (sync?.length) await handleSync(conn, sync);
+  }
+
+  /** Parses one inbound frame and hands it to its handler. */
+  function handleMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    if (isBinary) {
+      conn.ws.close(WS_CLOSE.unsupportedData, 'binary frames are not supported');
+      return;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse((data as Buffer).toString('utf8'));
+    } catch {
+      return sendError(conn, 'malformed_json', 'the frame is not valid JSON');
+    }
+    const parsed = ClientFrame.safeParse(json);
+    if (!parsed.success) {
+      const type = (json as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !(CLIENT_FRAME_TYPES as string[]).includes(type)) {
+        return sendError(conn, 'validation_failed', `unknown frame type; expected one of ${CLIENT_FRAME_TYPES.join(', ')}`, {
+          issues: [{ path: 'type', message: 'unknown frame type' }],
+        });
+      }
+      const tooLong = messageTooLong(parsed.error);
+      if (tooLong) return sendError(conn, tooLong.code, tooLong.message, tooLong.details);
+      return sendError(conn, 'validation_failed', `invalid ${type} frame`, { issues: issuesOf(parsed.error) });
+    }
+    const frame = parsed.data;
+    metrics.wsFrames.inc({ type: frame.type });
+    if (frame.type === 'session.hello') {
+      handleHello(conn, frame.token, frame.sync).catch((err: unknown) => {
+        log.error({ err }, 'hello failed');
+        sendError(conn, 'internal', 'internal error; it has been logged');
+      });
+      return;
+    }
+    if (!conn.auth) {
+      conn.ws.close(WS_CLOSE.unauthenticated, 'send session.hello first');
+      return;
+    }
+    switch (frame.type) {
+      case 'session.ping':
+        send(conn, {
+          type: 'session.pong',
+          ...(frame.nonce !== undefined ? { nonce: frame.nonce } : {}),
+          serverTime: Date.now(),
+        });
+        return;
+      case 'message.send': {
+        const { type: _t, chatId, ...msg } = frame;
+        delivery!.submit(conn.sender!, chatId, msg, (outcome) => {
+          if (outcome.ok) {
+            writeFrame(conn, { json: JSON.stringify({ type: 'message.ack', ...outcome.ack }), chatId: 0, version: 0 });
+          } else {
+            writeFrame(conn, {
+              json: JSON.stringify({
+                type: 'message.rejected',
+                clientId: msg.clientId,
+                chatId,
+                code: outcome.code,
+                message: outcome.message,
+                ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+              }),
+              chatId: 0,
+              version: 0,
+            });
+          }
+        });
+        return;
+      }
+      case 'chat.sync':
+        run(conn, handleSync(conn, frame.positions));
+        return;
+      case 'chat.read':
+        run(conn, services!.messages.markRead(conn.sender!, frame.chatId, frame.seq));
+        return;
+      case 'chat.typing': {
+        const t = Date.now();
+        conn.lastTyping ??= new Map();
+        if (t - (conn.lastTyping.get(frame.chatId) ?? 0) < TYPING_EVERY_MS) return;
+        conn.lastTyping.set(frame.chatId, t);
+        run(conn, services!.messages.typing(conn.sender!, frame.chatId));
+        return;
+      }
+      case 'presence.query':
+        run(
+          conn,
+          services!.presence.presence(conn.sender!, frame.personIds).then((presence) => {
+            // Those the caller may see: their changes are pushed to this socket for a while.
+            const until = Date.now() + PRESENCE_WATCH_MS;
+            conn.watching ??= new Map();
+            for (const p of presence) {
+              if (!conn.watching.has(p.personId) && conn.watching.size >= MAX_WATCHED) break;
+              conn.watching.set(p.personId, until);
+              let set = watchers.get(p.personId);
+              if (!set) watchers.set(p.personId, (set = new Set()));
+              set.add(conn);
+            }
+            send(conn, { type: 'presence.update', presence });
+          }),
+        );
+        return;
+    }
+  }
+
+  /** Runs a frame's async work; a domain refusal becomes a `session.error`, anything else is logged. */
+  function run(conn: Connection, work: Promise<unknown>): void {
+    work.catch((err: unknown) => {
+      if (err instanceof AppError) return sendError(conn, err.code, err.message, err.details);
+      log.error({ err }, 'websocket frame failed');
+      sendError(conn, 'internal', 'internal error; it has been logged');
+    });
+  }
+
+  /**
+   * Catch-up after a reconnect: for each chat, every message created or changed since the client's
+   * version, in version order, then `chat.synced`. Live frames for a chat being caught up wait and
+   * are released after it, skipping what the catch-up already carried: each change arrives once.
+   */
+  async function handleSync(conn: Connection, positions: { chatId: number; version: number }[]): Promise<void> {
+    conn.syncing ??= new Map();
+    for (const p of positions) if (!conn.syncing.has(p.chatId)) conn.syncing.set(p.chatId, []);
+    for (const p of positions) {
+      let through = p.version;
+      try {
+        const { rows, hasMore } = await services!.messages.changesSince(conn.sender!, p.chatId, p.version);
+        for (const row of rows) {
+          const type = row.seq > p.version || row.version === row.seq ? 'message.new' : 'message.updated';
+          rawWrite(conn, encodeTextFrame(JSON.stringify({ type, message: toMessage(row) })));
+          through = Math.max(through, row.version);
+        }
+        rawWrite(
+          conn,
+          encodeTextFrame(JSON.stringify({ type: 'chat.synced', chatId: p.chatId, throughVersion: through, hasMore })),
+        );
+      } catch (err) {
+        if (err instanceof AppError) sendError(conn, err.code, `chat ${p.chatId}: ${err.message}`, { chatId: p.chatId });
+        else throw err;
+      } finally {
+        (conn.caughtUp ??= new Map()).set(p.chatId, Math.max(through, conn.caughtUp?.get(p.chatId) ?? 0));
+        const waiting = conn.syncing?.get(p.chatId) ?? [];
+        conn.syncing?.delete(p.chatId);
+        for (const f of waiting) if (f.version > through) writeFrame(conn, f);
+        flushCorked();
+      }
+    }
+    if (conn.syncing?.size === 0) conn.syncing = null;
+  }
+
+  return {
+    handleMessage,
+    /** Connects the messaging domain (built after the gateway, since it sends through it). */
+    attach(s: FrameServices, d: Delivery): void {
+      services = s;
+      delivery = d;
+    },
+  };
+}
+
+/** The gateway's frame handlers. */
+export type FrameRouter = ReturnType<typeof createFrameRouter>;
