@@ -8,8 +8,11 @@
  * - 1: accounts, sessions, directory, health, `session.*` frames.
  * - 2: chats, channels, communities, messages, `message.*`, `chat.*`, `presence.*` frames.
  * - 3: `GET /auth/options`; chat members carry their `roles` in the chat's school and `homeroom`.
+ * - 4: readers carry `readCount`/`unreadCount`; in channels and roster chats students and parents
+ *   see by name (members, readers, presence) only whom the directory shows them; `presence.query`
+ *   asks about at most 200 persons.
  */
-export const FEATURE_LEVEL = 3;
+export const FEATURE_LEVEL = 4;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';

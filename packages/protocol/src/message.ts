@@ -160,12 +160,20 @@ export const MessagePage = z.object({
 /** A page of messages. */
 export type MessagePage = z.infer<typeof MessagePage>;
 
-/** `GET /api/v1/chats/:id/messages/:seq/readers`: who has read a message and who has not. */
+/**
+ * `GET /api/v1/chats/:id/messages/:seq/readers`: who has read a message and who has not. In
+ * channels and roster chats a student or parent gets only the persons they may see by name, and
+ * the whole counts beside them.
+ */
 export const Readers = z.object({
-  /** Members whose read position is at or past the message. */
+  /** Members whose read position is at or past the message (those the caller may see). */
   read: z.array(Id),
-  /** Members who have not read it yet. */
+  /** Members who have not read it yet (those the caller may see). */
   unread: z.array(Id),
+  /** How many members, the author aside, have read it, whether or not the caller may see them. */
+  readCount: z.number().int().nonnegative().optional(),
+  /** How many members, the author aside, have not read it yet. */
+  unreadCount: z.number().int().nonnegative().optional(),
 });
 /** Who has read a message. */
 export type Readers = z.infer<typeof Readers>;

@@ -75,9 +75,16 @@ export const ReadFrame = z
 /** The caller is typing in a chat (send at most every 3 s). */
 export const TypingFrame = z.object({ type: z.literal('chat.typing'), chatId: Id }).strict();
 
-/** Ask for the presence of persons (members of the caller's chats). */
+/** The most persons one `presence.query` may ask about (a client asks for what is on screen). */
+export const MAX_PRESENCE_IDS = 200;
+
+/**
+ * Ask for the presence of persons. Answered only for those the caller may see in some chat they
+ * share (in channels and roster chats students and parents see only whom the directory shows
+ * them); the others are left out of the answer.
+ */
 export const PresenceQueryFrame = z
-  .object({ type: z.literal('presence.query'), personIds: z.array(Id).min(1).max(500) })
+  .object({ type: z.literal('presence.query'), personIds: z.array(Id).min(1).max(MAX_PRESENCE_IDS) })
   .strict();
 
 /** Every frame a client may send. */
