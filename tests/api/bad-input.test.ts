@@ -344,6 +344,34 @@ const BODIES: Record<JsonKind, JsonBody> = {
   },
 };
 
+/** Texts that show nothing: zero-width, format, filler and blank characters (issue 10, item 7). */
+const INVISIBLE_TEXTS = [
+  '\u200b',
+  '\u200c\u200d',
+  '\u2060\ufeff',
+  '\u00ad',
+  '\u180e',
+  '\u2800',
+  '\u3164',
+  '\u115f\u1160',
+  '\ufe0f',
+  '\u202e\u2066',
+  ' \u00a0\u3000\u200b\n',
+];
+
+/** Field values that the schemas must refuse though they are strings of the right length (issue 10, items 4 and 7). */
+const HOSTILE_FIELDS: Partial<Record<JsonKind, { what: string; field: string; values: string[] }>> = {
+  react: {
+    what: 'prototype keys, letters, digits, blanks and two emoji as a reaction',
+    field: 'emoji',
+    values: ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'a', '1', ' ', '👍👍', '\u200b'],
+  },
+  send: { what: 'a text of invisible characters only', field: 'text', values: INVISIBLE_TEXTS },
+  edit: { what: 'a text of invisible characters only', field: 'text', values: INVISIBLE_TEXTS },
+  createChat: { what: 'a title of invisible characters only', field: 'title', values: INVISIBLE_TEXTS },
+  report: { what: 'a reason of invisible characters only', field: 'reason', values: INVISIBLE_TEXTS },
+};
+
 const nameOf = (r: Route) => `${r.method} ${r.path}`;
 
 let server: TestServer;
@@ -697,6 +725,21 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
       }
     });
 
+    // Issue 10, items 4 and 7: reactions that are no emoji (prototype keys answered 500) and texts
+    // made only of invisible characters are refused like any other bad field.
+    const hostile = HOSTILE_FIELDS[route.json];
+    if (hostile) {
+      it(`refuses ${hostile.what} with validation_failed naming the ${hostile.field}`, async () => {
+        const { path } = await valid(route);
+        const ok = spec.valid();
+        for (const value of hostile.values) {
+          const json = JSON.stringify({ ...ok, [hostile.field]: value });
+          const error = expectError(await call(route, { path, body: json }), 'validation_failed');
+          expect(firstIssuePath(error), json).toBe(hostile.field);
+        }
+      });
+    }
+
     if (route.json === 'updateMember') {
       it('answers a change of nothing with 200 and changes nothing', async () => {
         const { path } = await valid(route);
@@ -972,6 +1015,13 @@ describe.each(ROUTES.map((r) => [nameOf(r), r] as const))('%s', (_name, route) =
         // With the slash, the router hands over an empty emoji, which is too short.
         const error = expectError(await call(route, { path: `${path}/` }), 'validation_failed');
         expect(firstIssuePath(error)).toBe('emoji');
+      });
+
+      it('refuses prototype keys and other non-emoji as the removed reaction with validation_failed', async () => {
+        for (const emoji of ['__proto__', 'constructor', 'toString', 'a', '👍👍']) {
+          const error = expectError(await call(route, await validBodyWith(encodeURIComponent(emoji))), 'validation_failed');
+          expect(firstIssuePath(error), emoji).toBe('emoji');
+        }
       });
 
       it('answers a reaction nobody gave with the message as it is', async () => {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { Id, Seq, Timestamp } from './common.js';
 import { Role } from './directory.js';
 import { Message } from './message.js';
+import { refuseBlank } from './text.js';
 
 /** The longest chat title, in characters. */
 export const MAX_CHAT_TITLE_CHARS = 128;
@@ -109,7 +110,7 @@ export const CreateChatRequest = z
     /** The school it belongs to. */
     organizationId: Id,
     /** Title. */
-    title: z.string().trim().min(1).max(MAX_CHAT_TITLE_CHARS),
+    title: z.string().trim().min(1).max(MAX_CHAT_TITLE_CHARS).superRefine(refuseBlank('a chat title')),
     /** People to add. */
     personIds: z.array(Id).max(5000).default([]),
     /** Whole classes to add (their students). */

@@ -21,6 +21,7 @@ export * from './errors.js';
 export * from './common.js';
 export * from './auth.js';
 export * from './directory.js';
+export * from './text.js';
 export * from './message.js';
 export * from './chat.js';
 export * from './moderation.js';

@@ -1,6 +1,7 @@
 /** Messages: what a member sends, edits, reacts with and reads, and the pages of a chat's log. */
 import { z } from 'zod';
 import { DecimalParam, Id, MAX_SEQ, Seq, Timestamp } from './common.js';
+import { canonicalEmoji, reactionEmojiProblem, refuseBlank } from './text.js';
 
 /** The longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -12,17 +13,23 @@ export const ClientId = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'client ids hold only A-Z, a-z, 0-9, "_" and "-"');
 
-/** Text of a message: 1–4,096 characters, not only whitespace. Light formatting: *bold*, _italic_, links. */
+/** Text of a message: 1–4,096 characters that show something. Light formatting: *bold*, _italic_, links. */
 export const MessageText = z
   .string()
   .max(MAX_MESSAGE_CHARS, `a message holds at most ${MAX_MESSAGE_CHARS} characters`)
-  .refine((t) => t.trim().length > 0, 'a message cannot be empty');
+  .superRefine(refuseBlank('a message'));
 
-/** An emoji reaction: one grapheme of up to 16 UTF-16 units. */
+/**
+ * An emoji reaction: exactly one emoji of the Unicode emoji set (one grapheme: 👍 ❤️ 👨‍👩‍👧 🇷🇺 1️⃣ 👍🏽).
+ * A text-style emoji without its variation selector (❤) is accepted and stored as its emoji form (❤️).
+ */
 export const Emoji = z
   .string()
-  .min(1)
-  .refine((e) => e.length <= 16, 'an emoji holds at most 16 UTF-16 units');
+  .superRefine((e, ctx) => {
+    const problem = reactionEmojiProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .transform(canonicalEmoji);
 
 /** The message a reply quotes. */
 export const ReplyRef = z.object({

@@ -2,9 +2,12 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
 import { Message } from './message.js';
+import { refuseBlank } from './text.js';
 
 /** `POST /api/v1/chats/:id/messages/:seq/report`. */
-export const ReportRequest = z.object({ reason: z.string().trim().min(1).max(1000) }).strict();
+export const ReportRequest = z
+  .object({ reason: z.string().trim().min(1).max(1000).superRefine(refuseBlank('a report reason')) })
+  .strict();
 
 /** A report in a school's moderation queue. */
 export const Report = z.object({
