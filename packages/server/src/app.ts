@@ -25,6 +25,8 @@ import { Delivery, type Sender } from './domain/delivery.js';
 import { RateLimiter } from './domain/rate-limit.js';
 import { searchService } from './domain/search.service.js';
 import { chatRepo } from './storage/chat.repo.js';
+import { messageRepo } from './storage/message.repo.js';
+import { moderationRepo } from './storage/moderation.repo.js';
 import { messageCommitter } from './storage/message.store.js';
 import { searchRepo } from './storage/search.repo.js';
 import { startSearchIndexer } from './storage/search-index.js';
@@ -208,6 +210,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     return metrics.registry.metrics();
   });
   const chatsRepo = chatRepo(store);
+  const messagesRepo = messageRepo(store);
   const dirRepo = directoryRepo(store);
   const loadSender = async (accountId: number): Promise<Sender> => {
     const persons = await dirRepo.personsOfAccount(accountId);
@@ -235,7 +238,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   const delivery = new Delivery({
     committer,
     cache,
-    repo: chatsRepo,
+    repo: { names: (ids) => chatsRepo.names(ids), message: (chatId, seq) => messagesRepo.message(chatId, seq) },
     outbox: gateway.outbox,
     limiter: new RateLimiter(env.PARTA_SEND_RATE_PER_SEC, env.PARTA_SEND_RATE_PER_SEC * 3),
     log,
@@ -243,6 +246,8 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   const rosterRepoInstance = rosterRepo(store);
   const chatCtx = chatContext({
     repo: chatsRepo,
+    messageRepo: messagesRepo,
+    reportRepo: moderationRepo(store),
     roster: rosterRepoInstance,
     cache,
     delivery,

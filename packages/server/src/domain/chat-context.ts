@@ -5,12 +5,16 @@ import type { Delivery, Sender } from './delivery.js';
 import { notFound } from './errors.js';
 import { type Outbox, outFrame } from './outbox.js';
 import type { ChatRepo } from '../storage/chat.repo.js';
+import type { MessageRepo } from '../storage/message.repo.js';
+import type { ModerationRepo } from '../storage/moderation.repo.js';
 import type { RosterRepo } from '../storage/roster.repo.js';
 import { type MessageRow, toMessage } from '../storage/message.store.js';
 
 /** What the conversation services are built from: queries, the chat cache and the way out to clients. */
 export interface ChatDeps {
   repo: ChatRepo;
+  messageRepo: MessageRepo;
+  reportRepo: ModerationRepo;
   roster: RosterRepo;
   cache: ChatCache;
   delivery: Delivery;
@@ -26,7 +30,7 @@ export interface ChatDeps {
  * that tell clients a chat or a message changed.
  */
 export function chatContext(deps: ChatDeps) {
-  const { repo, cache, outbox } = deps;
+  const { repo, messageRepo, cache, outbox } = deps;
   const now = deps.now ?? Date.now;
 
   /** The chat and the caller's membership in it; not a member looks like no chat at all. */
@@ -69,7 +73,7 @@ export function chatContext(deps: ChatDeps) {
 
   /** A message of the chat; a missing one is `not_found`. */
   async function existingMessage(chatId: number, seq: number): Promise<MessageRow> {
-    const row = await repo.message(chatId, seq);
+    const row = await messageRepo.message(chatId, seq);
     if (!row) throw notFound('message');
     return row;
   }
@@ -93,7 +97,7 @@ export function chatContext(deps: ChatDeps) {
     const ids = [...byChat.keys()];
     const [counts, last, directPeers] = await Promise.all([
       repo.memberCounts(ids),
-      repo.lastMessages(ids),
+      messageRepo.lastMessages(ids),
       directTitles([...byChat.values()].filter((r) => r.kind === 'direct').map((r) => ({ chatId: r.id, me: r.personId }))),
     ]);
     const perPerson = new Map<number, number[]>();
@@ -101,7 +105,7 @@ export function chatContext(deps: ChatDeps) {
     const unread = new Map<number, number>();
     const mentions = new Map<number, number>();
     for (const [personId, cids] of perPerson) {
-      const u = await repo.unreadCounts(personId, cids);
+      const u = await messageRepo.unreadCounts(personId, cids);
       for (const [k, v] of u.unread) unread.set(k, v);
       for (const [k, v] of u.mentions) mentions.set(k, v);
     }

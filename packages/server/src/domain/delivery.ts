@@ -5,6 +5,7 @@ import { type ChatCache, type ChatState, type MemberState, memberPersonOf } from
 import { type Outbox, outFrame } from './outbox.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { ChatRepo } from '../storage/chat.repo.js';
+import type { MessageRepo } from '../storage/message.repo.js';
 import type { MessageCommitter, NewMessage } from '../storage/message.store.js';
 
 /** How long sends are gathered into one commit when the previous commit was just now (5 ms measured best at 600 clients × 10,000 msg/s). */
@@ -48,7 +49,7 @@ export class Delivery {
     private readonly deps: {
       committer: MessageCommitter;
       cache: ChatCache;
-      repo: ChatRepo;
+      repo: Pick<ChatRepo, 'names'> & Pick<MessageRepo, 'message'>;
       outbox: Outbox;
       limiter: RateLimiter;
       log: Logger;

@@ -16,13 +16,13 @@ const READ_BROADCAST_MAX_MEMBERS = 300;
  */
 export function messagesService(ctx: ChatContext) {
   const { deps, now, memberChat, existingMessage, broadcastUpdate } = ctx;
-  const { repo, outbox, delivery } = deps;
+  const { repo, messageRepo, outbox, delivery } = deps;
 
   return {
     /** A page of the log. */
     async messages(sender: Sender, chatId: number, q: MessagePageQuery): Promise<MessagePage> {
       await memberChat(sender, chatId);
-      const rows = await repo.messagePage(chatId, {
+      const rows = await messageRepo.messagePage(chatId, {
         ...(q.before !== undefined ? { before: q.before } : {}),
         ...(q.after !== undefined ? { after: q.after } : {}),
         limit: q.limit + 1,
@@ -54,7 +54,7 @@ export function messagesService(ctx: ChatContext) {
       if (me.mutedUntil !== null && me.mutedUntil > t) throw forbidden('you are muted in this chat');
       if (original.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
       if (original.forward !== null) throw new AppError('conflict', 'a forwarded message cannot be edited');
-      const row = await repo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), {
+      const row = await messageRepo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), {
         text: original.text,
         at: t,
       });
@@ -68,7 +68,7 @@ export function messagesService(ctx: ChatContext) {
       if (!mayDeleteMessage(actor, chat, original.senderPersonId))
         throw forbidden('only the author or a school admin deletes a message');
       const t = now();
-      const row = await repo.changeMessage(
+      const row = await messageRepo.changeMessage(
         chatId,
         seq,
         (r) =>
@@ -85,7 +85,7 @@ export function messagesService(ctx: ChatContext) {
     async react(sender: Sender, chatId: number, seq: number, emoji: string, on: boolean): Promise<Message> {
       const { chat, me } = await memberChat(sender, chatId);
       await existingMessage(chatId, seq);
-      const row = await repo.changeMessage(chatId, seq, (r) => {
+      const row = await messageRepo.changeMessage(chatId, seq, (r) => {
         if (r.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
         const reactions = JSON.parse(r.reactions) as Record<string, number[]>;
         const list = reactions[emoji] ?? [];
@@ -105,7 +105,7 @@ export function messagesService(ctx: ChatContext) {
       const { chat, me, actor } = await memberChat(sender, chatId);
       if (!mayPin(actor, chat, me)) throw forbidden('only chat admins pin messages');
       await existingMessage(chatId, seq);
-      const row = await repo.changeMessage(chatId, seq, (r) => {
+      const row = await messageRepo.changeMessage(chatId, seq, (r) => {
         if (r.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
         return (r.pinned === 1) === on ? null : { pinned: on ? 1 : 0 };
       });
@@ -117,7 +117,7 @@ export function messagesService(ctx: ChatContext) {
       const { chat, me, actor } = await memberChat(sender, chatId);
       if (!mayModerate(actor, chat, me)) throw forbidden('only moderators see edit history');
       const row = await existingMessage(chatId, seq);
-      return { edits: await repo.edits(row.id) };
+      return { edits: await messageRepo.edits(row.id) };
     },
 
     /** Who has read a message and who has not (for announcements and "read by N of M"). */
@@ -136,7 +136,7 @@ export function messagesService(ctx: ChatContext) {
     async markRead(sender: Sender, chatId: number, seq: number): Promise<number> {
       const { chat, me } = await memberChat(sender, chatId);
       // Not past the last message: a position beyond it would mark messages not yet sent as read.
-      const last = (await repo.lastMessages([chatId])).get(chatId)?.seq ?? 0;
+      const last = (await messageRepo.lastMessages([chatId])).get(chatId)?.seq ?? 0;
       const stored = await repo.markRead(chatId, me.personId, Math.min(seq, last));
       if (stored === null) throw notFound('chat');
       const frame: OutFrame = outFrame({ type: 'chat.read', chatId, personId: me.personId, seq: stored });
@@ -160,7 +160,7 @@ export function messagesService(ctx: ChatContext) {
     /** Messages created or changed since a version, for a reconnecting client. */
     async changesSince(sender: Sender, chatId: number, version: number) {
       await memberChat(sender, chatId);
-      const rows = await repo.changesSince(chatId, version, SYNC_BATCH + 1);
+      const rows = await messageRepo.changesSince(chatId, version, SYNC_BATCH + 1);
       const hasMore = rows.length > SYNC_BATCH;
       return { rows: rows.slice(0, SYNC_BATCH), hasMore };
     },

@@ -10,14 +10,14 @@ const REPORT_MUTE_MS = 24 * 60 * 60 * 1000;
 /** Moderation: members report messages, a school's admins work through the queue. */
 export function moderationService(ctx: ChatContext) {
   const { deps, now, memberChat, actorIn, existingMessage, broadcastUpdate, announceRemoved } = ctx;
-  const { repo, cache } = deps;
+  const { repo, messageRepo, reportRepo, cache } = deps;
 
   return {
     /** Reports a message to the school's moderators. */
     async report(sender: Sender, chatId: number, seq: number, reason: string): Promise<number> {
       const { chat, me } = await memberChat(sender, chatId);
       const row = await existingMessage(chatId, seq);
-      return repo.insertReport({
+      return reportRepo.insertReport({
         organizationId: chat.organizationId,
         chatId,
         messageId: row.id,
@@ -33,8 +33,8 @@ export function moderationService(ctx: ChatContext) {
       if (!actor && !(await deps.roster.organization(organizationId))) throw notFound('organization');
       if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId))
         throw forbidden('only school admins see the moderation queue');
-      const rows = await repo.reports(organizationId, includeResolved);
-      const messages = new Map((await repo.messagesByIds(rows.map((r) => r.messageId))).map((m) => [m.id, m]));
+      const rows = await reportRepo.reports(organizationId, includeResolved);
+      const messages = new Map((await messageRepo.messagesByIds(rows.map((r) => r.messageId))).map((m) => [m.id, m]));
       return rows.map((r) => ({
         id: r.id,
         chatId: r.chatId,
@@ -50,18 +50,18 @@ export function moderationService(ctx: ChatContext) {
 
     /** Resolves a report: delete the message, mute or remove its author, or dismiss. */
     async resolveReport(sender: Sender, reportId: number, action: 'deleted' | 'dismissed' | 'muted' | 'removed'): Promise<void> {
-      const report = await repo.report(reportId);
+      const report = await reportRepo.report(reportId);
       if (!report) throw notFound('report');
       const actor = actorIn(sender, report.organizationId);
       if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === report.organizationId))
         throw notFound('report');
       if (report.resolvedAt !== null) throw new AppError('conflict', 'the report is already resolved');
-      const msg = (await repo.messageById(report.messageId))!;
+      const msg = (await messageRepo.messageById(report.messageId))!;
       const chat = await cache.get(report.chatId);
       const t = now();
       if (chat) {
         if (action === 'deleted' && msg.deletedAt === null) {
-          const row = await repo.changeMessage(
+          const row = await messageRepo.changeMessage(
             chat.id,
             msg.seq,
             () => ({ text: '', deletedAt: t, reactions: '{}', pinned: 0, mentions: '[]', mentionAll: 0 }),
@@ -76,7 +76,7 @@ export function moderationService(ctx: ChatContext) {
           await announceRemoved(chat, [msg.senderPersonId]);
         }
       }
-      await repo.resolveReport(reportId, actor.personId, action, t);
+      await reportRepo.resolveReport(reportId, actor.personId, action, t);
     },
   };
 }
