@@ -319,7 +319,7 @@ describe('a reader too slow to keep up', () => {
 
   /** How many sockets the server cut off for reading too slowly. */
   async function overflows(): Promise<number> {
-    const text = await (await fetch(`${slow.url}/metrics`)).text();
+    const text = await slow.metrics();
     return Number(/^parta_ws_frames_received_total\{type="overflow"\} (\d+)/m.exec(text)?.[1] ?? 0);
   }
 
@@ -327,7 +327,7 @@ describe('a reader too slow to keep up', () => {
     'is cut off once more than 4 MiB waits for it, while the other members get every message',
     { timeout: 120_000 },
     async () => {
-      slow = await startTestServer({ PARTA_SEND_RATE_PER_SEC: '100000' });
+      slow = await startTestServer({ PARTA_SEND_RATE_PER_SEC: '100000', PARTA_METRICS_PORT: '0' });
       const b = slow.build;
       const org = await b.school();
       const cls = await b.schoolClass({ organizationId: org.id });

@@ -6,7 +6,7 @@ import { HealthResponse } from '@parta/protocol';
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ PARTA_METRICS_PORT: '0' });
 });
 afterAll(async () => {
   await server?.close();
@@ -22,7 +22,7 @@ describe('health and metrics', () => {
     const c = await server.login((await server.build.person()).login!);
     const rt = c.connect({ reconnect: false });
     await rt.once('welcome');
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await server.metrics();
     expect(text).toMatch(/parta_http_requests_total\{method="GET",route="\/api\/v1\/health",status="200"\} \d+/);
     expect(text).toMatch(/parta_ws_connections\{state="authenticated"\} 1/);
     expect(text).toContain('parta_process_resident_memory_bytes');
@@ -41,7 +41,7 @@ describe('health and metrics', () => {
 
 describe('heartbeats', () => {
   it('closes a socket whose client stopped answering pings, and keeps one that answers', async () => {
-    const s = await startTestServer({ PARTA_WS_HEARTBEAT_SEC: '1' });
+    const s = await startTestServer({ PARTA_WS_HEARTBEAT_SEC: '1', PARTA_METRICS_PORT: '0' });
     try {
       const open = async () => {
         const c = await s.login((await s.build.person()).login!);
@@ -56,7 +56,7 @@ describe('heartbeats', () => {
       // A client that hangs: it reads nothing, so it never answers a ping.
       (dead as unknown as { _socket: { pause(): void } })._socket.pause();
       const authenticated = async () =>
-        Number(/parta_ws_connections\{state="authenticated"\} (\d+)/.exec(await (await fetch(`${s.url}/metrics`)).text())?.[1]);
+        Number(/parta_ws_connections\{state="authenticated"\} (\d+)/.exec(await s.metrics())?.[1]);
       expect(await authenticated()).toBe(2);
       const deadline = Date.now() + 10_000;
       while ((await authenticated()) !== 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));

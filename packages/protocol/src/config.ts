@@ -5,11 +5,11 @@ const flag = z
   .optional()
   .transform((v) => v === '1' || v === 'true');
 
-/**
- * The server's environment. Parsed once at start; a bad value stops the process with a list
- * of every problem.
- */
-export const ServerEnv = z.object({
+/** An empty variable (`PARTA_X=`) counts as unset, not as `0` or an empty string. */
+const unsetIfEmpty = (v: unknown) => (v === '' ? undefined : v);
+
+/** The server's variables, one by one (`ServerEnv` adds the checks across them). */
+const ServerEnvFields = z.object({
   /** TCP port of the HTTP and WebSocket server. */
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Address to listen on. */
@@ -40,7 +40,41 @@ export const ServerEnv = z.object({
   PARTA_WS_HEARTBEAT_SEC: z.coerce.number().int().min(1).max(3600).default(30),
   /** Sign-ins per minute allowed from one address. */
   PARTA_LOGIN_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /**
+   * `max-age` of `Strict-Transport-Security`, sent only when `PARTA_PUBLIC_URL` is `https://` (the
+   * operator's word that browsers reach the server over TLS); `0` tells browsers to forget it.
+   */
+  PARTA_HSTS_MAX_AGE_SEC: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(315_360_000).default(31_536_000)),
+  /**
+   * Port of a separate listener that serves only `/metrics`; unset: no such listener. `0` picks a free
+   * port (tests).
+   */
+  PARTA_METRICS_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).max(65535).optional()),
+  /** Address of the metrics listener; loopback by default, so that only the machine itself reads it. */
+  PARTA_METRICS_HOST: z.preprocess(unsetIfEmpty, z.string().min(1).default('127.0.0.1')),
+  /**
+   * Bearer token that `/metrics` asks for, wherever it is served; when set, the main listener serves
+   * `/metrics` too. Unset: the main listener answers 404 for `/metrics`.
+   */
+  PARTA_METRICS_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .min(16, 'must be at least 16 characters: it is a password')
+      .max(200)
+      .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces (it travels in a header)')
+      .optional(),
+  ),
 });
+
+/**
+ * The server's environment. Parsed once at start; a bad value stops the process with a list
+ * of every problem.
+ */
+export const ServerEnv = ServerEnvFields.refine(
+  (env) => env.PARTA_METRICS_PORT === undefined || env.PARTA_METRICS_PORT === 0 || env.PARTA_METRICS_PORT !== env.PORT,
+  { message: 'must differ from PORT: the metrics listener is a separate one', path: ['PARTA_METRICS_PORT'] },
+);
 /** The parsed server environment. */
 export type ServerEnv = z.infer<typeof ServerEnv>;
 

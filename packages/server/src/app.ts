@@ -42,7 +42,8 @@ import { webRoutes, type WebClient } from './transport/http/web.routes.js';
 import { webDir } from './config.js';
 import { readDemoSummary } from './seed/demo.js';
 import { BODY_LIMIT_BYTES, toWireError } from './transport/http/errors.js';
-import { createMetrics } from './transport/metrics.js';
+import { createMetrics, metricsRoute, startMetricsListener, type MetricsListener } from './transport/metrics.js';
+import { contentSecurityPolicy, installSecurityHeaders, staticSecurityHeaders } from './transport/http/security-headers.js';
 import { createGateway, type Gateway } from './transport/ws/gateway.js';
 
 /** What the server needs from outside: its settings, its database and its logger. */
@@ -64,6 +65,8 @@ export interface Parta {
   syncRosterChats(regionCode: string): Promise<{ created: number; added: number; removed: number; changed: number }>;
   /** Starts listening; resolves to the bound address, e.g. `http://127.0.0.1:8080`. */
   listen(): Promise<string>;
+  /** The separate metrics listener's address once listening (`PARTA_METRICS_PORT`), else null. */
+  metricsUrl(): string | null;
   /** Stops accepting, drains sockets and requests. The store stays open: its owner closes it. */
   close(): Promise<void>;
 }
@@ -71,7 +74,7 @@ export interface Parta {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Bytes that never became a request (broken framing, oversized headers) are answered in the API's error shape. */
-function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+function answerClientError(err: Error & { code?: string }, socket: Duplex, securityHeaders: string): void {
   if (err.code === 'ECONNRESET' || socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();
@@ -88,7 +91,7 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
   const status = statusOf(body.error.code);
   const text = JSON.stringify(body);
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n${securityHeaders}` +
       `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
   );
 }
@@ -96,6 +99,11 @@ function answerClientError(err: Error & { code?: string }, socket: Duplex): void
 /** Builds the HTTP API, the WebSocket gateway and metrics over a migrated store. */
 export async function createApp(deps: AppDeps): Promise<Parta> {
   const { env, store, log } = deps;
+  const securityHeaders = staticSecurityHeaders({ publicUrl: env.PARTA_PUBLIC_URL, hstsMaxAgeSec: env.PARTA_HSTS_MAX_AGE_SEC });
+  // Answers written straight to the socket, before any request exists, carry the same headers.
+  const rawSecurityHeaders = [...securityHeaders, ['content-security-policy', contentSecurityPolicy(undefined)]]
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
   const app = Fastify({
     // Widen pino's Logger so the instance type matches the FastifyInstance that routes are written against.
     // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-assertion
@@ -110,8 +118,9 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
       const wire = toWireError(error);
       void reply.code(wire.status).send(wire.body);
     },
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (err, socket) => answerClientError(err, socket, rawSecurityHeaders),
   });
+  installSecurityHeaders(app.server, securityHeaders);
   const metrics = createMetrics();
   const events = createDomainEvents();
   const sessions = sessionRepo(store);
@@ -205,10 +214,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     reply.code(ok ? 200 : 503);
     return { status: ok ? 'ok' : 'unavailable' };
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', metrics.registry.contentType);
-    return metrics.registry.metrics();
-  });
+  metricsRoute(app, metrics.registry, env.PARTA_METRICS_TOKEN);
   const chatsRepo = chatRepo(store);
   const messagesRepo = messageRepo(store);
   const dirRepo = directoryRepo(store);
@@ -270,6 +276,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
   web = await webRoutes(app, { dir: webDir(env), log });
 
   await app.ready();
+  let metricsListener: MetricsListener | null = null;
 
   return {
     app,
@@ -288,9 +295,22 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
       return totals;
     },
     async listen() {
-      return app.listen({ port: env.PORT, host: env.HOST });
+      const url = await app.listen({ port: env.PORT, host: env.HOST });
+      if (env.PARTA_METRICS_PORT !== undefined) {
+        const access = { token: env.PARTA_METRICS_TOKEN, host: env.PARTA_METRICS_HOST, port: env.PARTA_METRICS_PORT };
+        metricsListener = await startMetricsListener({ registry: metrics.registry, access, securityHeaders });
+      }
+      log.info(
+        { metrics: metricsListener?.url ?? null, onMainListener: env.PARTA_METRICS_TOKEN !== undefined },
+        metricsListener || env.PARTA_METRICS_TOKEN
+          ? 'metrics served'
+          : '/metrics is not served: set PARTA_METRICS_PORT (a loopback listener) or PARTA_METRICS_TOKEN',
+      );
+      return url;
     },
+    metricsUrl: () => metricsListener?.url ?? null,
     async close() {
+      await metricsListener?.close();
       await gateway.close();
       await app.close();
       await indexer?.stop();

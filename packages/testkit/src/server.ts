@@ -15,6 +15,11 @@ export interface TestServer {
   client(): PartaClient;
   /** A client signed in through the development login. */
   login(login: string): Promise<PartaClient>;
+  /**
+   * The Prometheus text: from the metrics listener when started with `PARTA_METRICS_PORT`, else from
+   * the main listener's `/metrics` with `PARTA_METRICS_TOKEN`.
+   */
+  metrics(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -46,6 +51,15 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
       const c = client();
       await c.devLogin({ login });
       return c;
+    },
+    async metrics() {
+      const token = parsed.env.PARTA_METRICS_TOKEN;
+      const res = await fetch(`${parta.metricsUrl() ?? url}/metrics`, {
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      });
+      if (!res.ok)
+        throw new Error(`GET /metrics answered ${res.status}: start the server with PARTA_METRICS_PORT or PARTA_METRICS_TOKEN`);
+      return res.text();
     },
     async close() {
       await parta.close();

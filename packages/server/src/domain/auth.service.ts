@@ -9,6 +9,9 @@ const TOKEN_PREFIX = 'pt_';
 /** A session's last-seen time is written at most this often. */
 const TOUCH_EVERY_MS = 60_000;
 
+/** The one refusal of a development login, whatever the reason, so that it reveals nothing about the login. */
+const DEV_LOGIN_REFUSED = 'this login cannot sign in here';
+
 /** Hash under which a token is stored; the token itself is never stored. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
@@ -52,11 +55,15 @@ export function authService(deps: {
       return { devLogin: deps.devLogin, esia: false, demoLogins: deps.devLogin ? await deps.demoLogins() : [] };
     },
 
-    /** Signs in as a seeded account by login alone. Only when the server runs with PARTA_DEV_LOGIN=1. */
+    /**
+     * Signs in as a seeded account by login alone. Only when the server runs with PARTA_DEV_LOGIN=1.
+     * An unknown login and a disabled account are refused alike, by the same one query, with the
+     * same answer that does not repeat the login: the refusal tells nobody which logins exist.
+     */
     async devLogin(login: string, deviceName: string): Promise<LoginResponse> {
       if (!deps.devLogin) throw new AppError('dev_login_disabled', 'the development login is disabled on this server');
       const account = await repo.accountByLogin(login);
-      if (!account) throw new AppError('unauthenticated', `no account with login "${login}"`);
+      if (!account) throw new AppError('unauthenticated', DEV_LOGIN_REFUSED);
       return openSession(account.id, deviceName);
     },
 
