@@ -40,6 +40,23 @@ const ServerEnvFields = z.object({
   PARTA_WS_HEARTBEAT_SEC: z.coerce.number().int().min(1).max(3600).default(30),
   /** Sign-ins per minute allowed from one address. */
   PARTA_LOGIN_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** Reactions per minute one account may add or remove (bursts of a third of that, at least 5, pass). */
+  PARTA_REACTION_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(120),
+  /** Edits per minute one account may make (bursts of a third of that, at least 5, pass). */
+  PARTA_EDIT_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  /** Reports per minute one account may file (bursts of a third of that, at least 5, pass). */
+  PARTA_REPORT_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(10),
+  /** `presence.query` frames per minute one socket may send (bursts of a third of that, at least 5, pass). */
+  PARTA_PRESENCE_QUERY_RATE_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** Frames per second one socket may send, of every type together, sustained. */
+  PARTA_WS_FRAME_RATE_PER_SEC: z.coerce.number().int().min(1).max(1_000_000).default(50),
+  /** Frames one socket may send at once beyond the sustained rate. */
+  PARTA_WS_FRAME_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /**
+   * Frames refused for the budget above, after which the socket is closed with 4429; each second
+   * forgives one. A client that slows down when told is never closed.
+   */
+  PARTA_WS_REFUSED_FRAMES_TO_CLOSE: z.coerce.number().int().min(1).max(1_000_000).default(100),
   /**
    * `max-age` of `Strict-Transport-Security`, sent only when `PARTA_PUBLIC_URL` is `https://` (the
    * operator's word that browsers reach the server over TLS); `0` tells browsers to forget it.
