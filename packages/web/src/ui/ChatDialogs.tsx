@@ -136,3 +136,34 @@ export function ReportDialog({ m, onClose, onDone }: { m: Message; onClose: () =
     </Dialog>
   );
 }
+
+/** A dialog opened from a message's menu. */
+export interface MessageDialogState {
+  kind: 'readers' | 'forward' | 'report';
+  m: Message;
+}
+
+/** The dialog a message's menu opened: who read it, forwarding it, or reporting it. */
+export function MessageDialog({
+  dialog,
+  chat,
+  names,
+  onClose,
+  onNotice,
+}: {
+  dialog: MessageDialogState;
+  chat: ChatSummary;
+  names: ReadonlyMap<number, string>;
+  onClose: () => void;
+  /** Tells the chat what was done. */
+  onNotice: (text: string) => void;
+}) {
+  const { t } = useI18n();
+  const done = (text: string) => () => {
+    onClose();
+    onNotice(text);
+  };
+  if (dialog.kind === 'readers') return <ReadersDialog chat={chat} m={dialog.m} names={names} onClose={onClose} />;
+  if (dialog.kind === 'forward') return <ForwardDialog m={dialog.m} onClose={onClose} onDone={done(t('forward.done'))} />;
+  return <ReportDialog m={dialog.m} onClose={onClose} onDone={done(t('msg.reported'))} />;
+}

@@ -1,27 +1,20 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Virtuoso, type VirtuosoHandle } from 'react-virtuoso';
-import type { ChatMember, Message } from '@parta/protocol';
-import { useI18n, type StringKey } from '../i18n/index.js';
+import type { ChatMember } from '@parta/protocol';
+import { useI18n } from '../i18n/index.js';
+import { errorText } from '../state/client.js';
 import { useChat, useSession } from '../state/hooks.js';
 import { isSchoolAdmin } from '../state/profiles.js';
-import { go, href } from '../state/route.js';
-import { errorText } from '../state/client.js';
-import type { Outgoing } from '../state/outbox.js';
+import { go } from '../state/route.js';
 import { Composer, type ComposerMode } from './Composer.js';
-import { ForwardDialog, ReadersDialog, ReportDialog } from './ChatDialogs.js';
+import { MessageDialog, type MessageDialogState } from './ChatDialogs.js';
+import { ChatHeader } from './ChatHeader.js';
+import { ChatSearch } from './ChatSearch.js';
 import { MembersPanel, ProfileCard } from './MembersPanel.js';
 import { MessageItem, PendingItem } from './MessageItem.js';
-import { Avatar, dayKey, dayLabel, lastWhere } from './common.js';
+import { dayLabel, lastWhere } from './common.js';
 import { Icon } from './icons.js';
-
-/** Absolute index of the first message the view anchored on; prepending lowers `firstItemIndex`. */
-const BASE = 1_000_000;
-
-type Row =
-  | { kind: 'day'; key: string; at: number }
-  | { kind: 'unread'; key: string }
-  | { kind: 'msg'; key: string; m: Message }
-  | { kind: 'out'; key: string; o: Outgoing };
+import { useDirectPresence, useHistoryRows, useSeenReporting, useWindowAnchor } from './chatHooks.js';
 
 /** One chat: header, history (virtualized, loads upward without jumps), typing, composer, members. */
 export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: number | undefined }) {
@@ -31,7 +24,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const [mode, setMode] = useState<ComposerMode>({ kind: 'new' });
   const [panel, setPanel] = useState<'members' | null>(null);
   const [searching, setSearching] = useState(false);
-  const [dialog, setDialog] = useState<{ kind: 'readers' | 'forward' | 'report'; m: Message } | null>(null);
+  const [dialog, setDialog] = useState<MessageDialogState | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [card, setCard] = useState<ChatMember | null>(null);
   /** The first message that was unread when the chat opened: a separator marks where the new ones begin. */
@@ -45,7 +38,6 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   const [atBottom, setAtBottom] = useState(stuck.current);
   const [highlight, setHighlight] = useState<number | null>(jumpSeq ?? null);
   const list = useRef<VirtuosoHandle>(null);
-  const anchor = useRef<number | null>(null);
 
   useEffect(() => {
     if (jumpSeq !== undefined) {
@@ -55,37 +47,8 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   }, [session, chatId, jumpSeq]);
 
   const messages = view?.messages ?? null;
-  const hasOlder = view?.hasOlder ?? true;
-  const outgoing = useMemo(
-    () => (view?.hasNewer ? [] : state.outbox.filter((o) => o.chatId === chatId)),
-    [state.outbox, chatId, view?.hasNewer],
-  );
-
-  const rows = useMemo(() => {
-    const out: Row[] = [];
-    let day = -1;
-    for (const m of messages ?? []) {
-      const d = dayKey(m.createdAt);
-      // The window's first day gets its separator only at the chat's beginning: while older
-      // messages may still be of the same day, a separator there would move when they arrive.
-      if (d !== day && (out.length > 0 || !hasOlder)) out.push({ kind: 'day', key: `d${d}`, at: m.createdAt });
-      day = d;
-      if (m.seq === unreadFrom) out.push({ kind: 'unread', key: 'unread' });
-      out.push({ kind: 'msg', key: `m${m.seq}`, m });
-    }
-    for (const o of outgoing) out.push({ kind: 'out', key: `o${o.clientId}`, o });
-    return out;
-  }, [messages, outgoing, hasOlder, unreadFrom]);
-
-  // Keep the anchor message at the same absolute index, so that older pages land above it without a jump.
-  // A window replaced by a jump (search hit, link to a message) is a new list: mount it afresh, at the target.
-  const generation = useRef(0);
-  if (messages && messages.length > 0 && (anchor.current === null || !messages.some((m) => m.seq === anchor.current))) {
-    if (anchor.current !== null) generation.current++;
-    anchor.current = messages[0]!.seq;
-  }
-  const anchorIndex = rows.findIndex((r) => r.kind === 'msg' && r.m.seq === anchor.current);
-  const firstItemIndex = BASE - Math.max(0, anchorIndex);
+  const rows = useHistoryRows(chatId, view, state.outbox, unreadFrom);
+  const { generation, firstItemIndex } = useWindowAnchor(messages, rows);
 
   // A target already in the window is scrolled to.
   const targetIndex = highlight === null ? -1 : rows.findIndex((r) => r.kind === 'msg' && r.m.seq === highlight);
@@ -111,48 +74,9 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     if (view?.hasNewer) void session.loadNewer(chatId).catch((err: unknown) => setNotice(errorText(err)));
   }, [session, chatId, view?.hasNewer]);
 
-  // Direct chats show whether the other person is online; asked on open, on reconnect and every minute.
-  const other =
-    view?.summary.kind === 'direct' ? view.members?.find((m) => m.personId !== view.summary.myPersonId)?.personId : undefined;
-  useEffect(() => {
-    if (other === undefined) return;
-    session.queryPresence([other]);
-    const timer = setInterval(() => session.queryPresence([other]), 60_000);
-    return () => clearInterval(timer);
-  }, [session, other, state.conn]);
-
-  // Read means seen: the newest message on screen, while the page is visible.
-  const seen = useRef(0);
-  const reportSeen = useCallback(() => {
-    if (seen.current > 0 && document.visibilityState === 'visible') session.markSeen(chatId, seen.current);
-  }, [session, chatId]);
-  useEffect(() => {
-    document.addEventListener('visibilitychange', reportSeen);
-    return () => document.removeEventListener('visibilitychange', reportSeen);
-  }, [reportSeen]);
-  const rowsRef = useRef(rows);
-  rowsRef.current = rows;
-  const firstIndexRef = useRef(firstItemIndex);
-  firstIndexRef.current = firstItemIndex;
-  const rangeChanged = useCallback(
-    ({ startIndex, endIndex }: { startIndex: number; endIndex: number }) => {
-      const all = rowsRef.current;
-      // Virtuoso counts from firstItemIndex; accept plain indexes too.
-      const offset = endIndex >= firstIndexRef.current ? firstIndexRef.current : 0;
-      let max = 0;
-      for (let i = Math.max(0, startIndex - offset); i <= Math.min(all.length - 1, endIndex - offset); i++) {
-        const row = all[i];
-        if (row?.kind === 'msg' && row.m.seq > max) max = row.m.seq;
-      }
-      if (max > seen.current) {
-        seen.current = max;
-        reportSeen();
-      }
-    },
-    [reportSeen],
-  );
-  // A message committed (or acknowledged) on screen is seen without any scrolling.
-  useEffect(() => reportSeen(), [reportSeen, view?.summary.lastSeq, view?.summary.readSeq]);
+  // Direct chats show whether the other person is online.
+  const other = useDirectPresence(view, state.conn);
+  const rangeChanged = useSeenReporting(chatId, view, rows, firstItemIndex);
 
   if (!view) {
     return (
@@ -167,25 +91,6 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
     .map(([id]) => names.get(Number(id)) ?? t('msg.unknownAuthor'));
   const pinned = lastWhere(messages, (m) => m.pinned && !m.deletedAt);
 
-  const presence = other !== undefined ? state.presence.get(other) : undefined;
-  const subtitle =
-    s.kind === 'channel'
-      ? `${t('kind.channel')} · ${s.canPost ? t('chat.canPost') : s.allowComments ? t('chat.channelComments') : t('chat.channelPosting')}`
-      : s.kind === 'direct'
-        ? presence?.online
-          ? t('presence.online')
-          : presence?.lastSeenAt
-            ? t('presence.lastSeen', {
-                when: new Date(presence.lastSeenAt).toLocaleString(locale, {
-                  day: 'numeric',
-                  month: 'short',
-                  hour: '2-digit',
-                  minute: '2-digit',
-                }),
-              })
-            : t('kind.direct')
-        : `${s.purpose ? t(`purpose.${s.purpose}` as StringKey) : t('kind.group')} · ${t('chat.members', { count: s.memberCount })}`;
-
   const jumpToQuote = (seq: number) => {
     stuck.current = false;
     setHighlight(seq);
@@ -197,34 +102,14 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
   return (
     <div className={panel ? 'chat with-panel' : 'chat'}>
       <section className="chat-main" aria-labelledby="chat-title">
-        <header className="chat-head">
-          <a className="icon back" href={href({ name: 'home' })} aria-label={t('nav.back')}>
-            <Icon name="back" />
-          </a>
-          <Avatar name={s.title} id={s.id} />
-          <div className="chat-head-text">
-            <h1 id="chat-title">{s.title}</h1>
-            <p className="muted small">{subtitle}</p>
-          </div>
-          <button
-            type="button"
-            className="icon"
-            aria-label={t('search.inChat')}
-            aria-expanded={searching}
-            onClick={() => setSearching((v) => !v)}
-          >
-            <Icon name="search" />
-          </button>
-          <button
-            type="button"
-            className="icon"
-            aria-label={t('chat.membersTitle')}
-            aria-expanded={panel === 'members'}
-            onClick={() => setPanel((p) => (p ? null : 'members'))}
-          >
-            <Icon name="people" />
-          </button>
-        </header>
+        <ChatHeader
+          s={s}
+          presence={other !== undefined ? state.presence.get(other) : undefined}
+          searching={searching}
+          onSearch={() => setSearching((v) => !v)}
+          membersOpen={panel === 'members'}
+          onMembers={() => setPanel((p) => (p ? null : 'members'))}
+        />
         {searching && <ChatSearch chatId={chatId} onPick={jumpToQuote} onClose={() => setSearching(false)} />}
         {pinned && (
           <button type="button" className="pinned-bar" onClick={() => jumpToQuote(pinned.seq)}>
@@ -246,7 +131,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
             <p className="muted pad center">{t('chat.empty')}</p>
           ) : (
             <Virtuoso
-              key={generation.current}
+              key={generation}
               ref={list}
               style={{ height: '100%' }}
               data={rows}
@@ -366,79 +251,7 @@ export function ChatScreen({ chatId, jumpSeq }: { chatId: number; jumpSeq?: numb
       </section>
       {panel === 'members' && <MembersPanel chat={s} members={members} moderator={moderator} onClose={() => setPanel(null)} />}
       {card && <ProfileCard chat={s} member={card} moderator={moderator} onClose={() => setCard(null)} />}
-      {dialog?.kind === 'readers' && <ReadersDialog chat={s} m={dialog.m} names={names} onClose={() => setDialog(null)} />}
-      {dialog?.kind === 'forward' && (
-        <ForwardDialog
-          m={dialog.m}
-          onClose={() => setDialog(null)}
-          onDone={() => {
-            setDialog(null);
-            setNotice(t('forward.done'));
-          }}
-        />
-      )}
-      {dialog?.kind === 'report' && (
-        <ReportDialog
-          m={dialog.m}
-          onClose={() => setDialog(null)}
-          onDone={() => {
-            setDialog(null);
-            setNotice(t('msg.reported'));
-          }}
-        />
-      )}
-    </div>
-  );
-}
-
-/** Full-text search inside one chat. */
-function ChatSearch({ chatId, onPick, onClose }: { chatId: number; onPick: (seq: number) => void; onClose: () => void }) {
-  const { t, locale } = useI18n();
-  const [session] = useSession();
-  const [q, setQ] = useState('');
-  const [hits, setHits] = useState<Message[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    setHits(null);
-    setError(null);
-    if (q.trim().length < 2) return;
-    const timer = setTimeout(() => {
-      session.client
-        .search({ q: q.trim(), chatId, limit: 30 })
-        .then((r) => setHits(r.messages))
-        .catch((err: unknown) => setError(errorText(err)));
-    }, 250);
-    return () => clearTimeout(timer);
-  }, [session, chatId, q]);
-  return (
-    <div className="chat-search" role="search">
-      <div className="row">
-        <input
-          type="search"
-          autoFocus
-          aria-label={t('search.inChat')}
-          placeholder={t('search.inChat')}
-          value={q}
-          onChange={(e) => setQ(e.target.value)}
-          onKeyDown={(e) => e.key === 'Escape' && onClose()}
-        />
-        <button type="button" className="icon" aria-label={t('search.close')} onClick={onClose}>
-          <Icon name="close" />
-        </button>
-      </div>
-      {error && <p className="error small">{error}</p>}
-      {hits && (
-        <ul className="search-hits" aria-live="polite">
-          {hits.length === 0 && <li className="muted small">{t('search.nothing')}</li>}
-          {hits.map((m) => (
-            <li key={m.id}>
-              <button type="button" className="link" onClick={() => onPick(m.seq)}>
-                <span className="muted small">{new Date(m.createdAt).toLocaleString(locale)}</span> {m.text.slice(0, 140)}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      {dialog && <MessageDialog dialog={dialog} chat={s} names={names} onClose={() => setDialog(null)} onNotice={setNotice} />}
     </div>
   );
 }
