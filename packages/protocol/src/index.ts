@@ -11,8 +11,11 @@
  * - 4: readers carry `readCount`/`unreadCount`; in channels and roster chats students and parents
  *   see by name (members, readers, presence) only whom the directory shows them; `presence.query`
  *   asks about at most 200 persons.
+ * - 5: a `Message` may leave out the fields at their defaults (no mentions, reactions, reply or
+ *   forward; not pinned, edited or deleted; no @all or acknowledgement) and parsing with `Message`
+ *   restores them; live `message.new` frames leave them out.
  */
-export const FEATURE_LEVEL = 4;
+export const FEATURE_LEVEL = 5;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';

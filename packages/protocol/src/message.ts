@@ -51,7 +51,11 @@ export const ForwardRef = z.object({
   sentAt: Timestamp,
 });
 
-/** A message as every member sees it. */
+/**
+ * A message as every member sees it. On the wire the fields marked "omitted at its default" may be
+ * left out (live `message.new` frames leave them out: phones pay for every byte); parsing with this schema
+ * puts the default back, so every reader sees the whole shape. `compactMessage` writes the short form.
+ */
 export const Message = z.object({
   /** Global message id. */
   id: Id,
@@ -70,29 +74,59 @@ export const Message = z.object({
   clientId: z.string(),
   /** Text; empty once deleted. */
   text: z.string(),
-  /** Persons mentioned with @. */
-  mentions: z.array(Id),
-  /** True when the author mentioned @all. */
-  mentionAll: z.boolean(),
-  /** An announcement every member must acknowledge (read). */
-  mustAcknowledge: z.boolean(),
-  /** The quoted message, for replies. */
-  replyTo: ReplyRef.nullable(),
-  /** The origin, for forwarded messages. */
-  forwardedFrom: ForwardRef.nullable(),
-  /** Reactions: emoji → persons who reacted. */
-  reactions: z.record(z.string(), z.array(Id)),
-  /** Pinned in the chat. */
-  pinned: z.boolean(),
+  /** Persons mentioned with @; omitted at its default, none. */
+  mentions: z.array(Id).default(() => []),
+  /** True when the author mentioned @all; omitted at its default, false. */
+  mentionAll: z.boolean().default(false),
+  /** An announcement every member must acknowledge (read); omitted at its default, false. */
+  mustAcknowledge: z.boolean().default(false),
+  /** The quoted message, for replies; omitted at its default, null. */
+  replyTo: ReplyRef.nullable().default(null),
+  /** The origin, for forwarded messages; omitted at its default, null. */
+  forwardedFrom: ForwardRef.nullable().default(null),
+  /** Reactions: emoji → persons who reacted; omitted at its default, none. */
+  reactions: z.record(z.string(), z.array(Id)).default(() => ({})),
+  /** Pinned in the chat; omitted at its default, false. */
+  pinned: z.boolean().default(false),
   /** When it was committed. */
   createdAt: Timestamp,
-  /** Last edit, or null. */
-  editedAt: Timestamp.nullable(),
-  /** When deleted for everyone, or null. */
-  deletedAt: Timestamp.nullable(),
+  /** Last edit, or null; omitted at its default, null. */
+  editedAt: Timestamp.nullable().default(null),
+  /** When deleted for everyone, or null; omitted at its default, null. */
+  deletedAt: Timestamp.nullable().default(null),
 });
 /** A message. */
 export type Message = z.infer<typeof Message>;
+/** A message as it may travel: the fields at their defaults may be missing. */
+export type MessageWire = z.input<typeof Message>;
+
+/** The short form of a message for the wire: the fields at their defaults are left out. */
+export function compactMessage(m: Message): MessageWire {
+  const out: MessageWire = {
+    id: m.id,
+    chatId: m.chatId,
+    seq: m.seq,
+    version: m.version,
+    senderPersonId: m.senderPersonId,
+    clientId: m.clientId,
+    text: m.text,
+    createdAt: m.createdAt,
+  };
+  if (m.mentions.length > 0) out.mentions = m.mentions;
+  if (m.mentionAll) out.mentionAll = true;
+  if (m.mustAcknowledge) out.mustAcknowledge = true;
+  if (m.replyTo !== null) out.replyTo = m.replyTo;
+  if (m.forwardedFrom !== null) out.forwardedFrom = m.forwardedFrom;
+  // Any key at all (without building the list of keys).
+  for (const _ in m.reactions) {
+    out.reactions = m.reactions;
+    break;
+  }
+  if (m.pinned) out.pinned = true;
+  if (m.editedAt !== null) out.editedAt = m.editedAt;
+  if (m.deletedAt !== null) out.deletedAt = m.deletedAt;
+  return out;
+}
 
 /** A message to send (over the WebSocket as `message.send`, or `POST /api/v1/chats/:id/messages`). */
 export const SendMessage = z
@@ -139,6 +173,12 @@ export type SendAck = z.infer<typeof SendAck>;
 
 /** `PATCH /api/v1/chats/:id/messages/:seq`. */
 export const EditMessageRequest = z.object({ text: MessageText }).strict();
+
+/**
+ * The most times one message may be edited: each edit keeps the earlier text for moderators, so the
+ * history is bounded; the next edit is refused with `conflict` (`details.limit`).
+ */
+export const MAX_EDITS_PER_MESSAGE = 50;
 /** `POST /api/v1/chats/:id/messages/:seq/reactions`. */
 export const ReactRequest = z.object({ emoji: Emoji }).strict();
 /** `POST /api/v1/chats/:id/read`. */

@@ -149,7 +149,7 @@ export const RejectedFrame = z.object({
   retryAfterMs: z.number().int().nonnegative().optional(),
 });
 
-/** A new message in one of the caller's chats (also replayed by `chat.sync`). */
+/** A new message in one of the caller's chats (also replayed by `chat.sync`); live ones in its compact form. */
 export const NewMessageFrame = z.object({ type: z.literal('message.new'), message: Message });
 
 /** A message changed: edited, deleted, reacted to, pinned. Carries its whole new state. */

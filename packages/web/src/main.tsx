@@ -1,3 +1,5 @@
+// First: the settings the Content-Security-Policy needs, before any other module runs.
+import './csp.js';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App.js';

@@ -1,4 +1,4 @@
-import type { ErrorCode, Message, SendAck, SendMessage } from '@parta/protocol';
+import type { ErrorCode, Message, MessageWire, SendAck, SendMessage } from '@parta/protocol';
 import type { Logger } from 'pino';
 import { type Actor, mayAddressAll, postRefusal } from './chat-access.js';
 import { type ChatCache, type ChatState, type MemberState, memberPersonOf } from './chat-cache.js';
@@ -135,7 +135,8 @@ export class Delivery {
         ack: { clientId: row.clientId, chatId: c.chatId, seq: c.seq, id: c.id, createdAt: c.createdAt, duplicate: c.duplicate },
       });
       if (c.duplicate) continue;
-      const message: Message = {
+      // The compact form (fields at their defaults left out), serialized once for every recipient.
+      const message: MessageWire = {
         id: c.id,
         chatId: c.chatId,
         seq: c.seq,
@@ -143,17 +144,13 @@ export class Delivery {
         senderPersonId: row.senderPersonId,
         clientId: row.clientId,
         text: row.text,
-        mentions: row.mentions as number[],
-        mentionAll: row.mentionAll,
-        mustAcknowledge: row.mustAck,
-        replyTo: row.replyTo === null ? null : (JSON.parse(row.replyTo) as Message['replyTo']),
-        forwardedFrom: row.forward === null ? null : (JSON.parse(row.forward) as Message['forwardedFrom']),
-        reactions: {},
-        pinned: false,
         createdAt: c.createdAt,
-        editedAt: null,
-        deletedAt: null,
       };
+      if (row.mentions.length > 0) message.mentions = row.mentions as number[];
+      if (row.mentionAll) message.mentionAll = true;
+      if (row.mustAck) message.mustAcknowledge = true;
+      if (row.replyTo !== null) message.replyTo = JSON.parse(row.replyTo) as Message['replyTo'];
+      if (row.forward !== null) message.forwardedFrom = JSON.parse(row.forward) as Message['forwardedFrom'];
       this.deps.outbox.deliver(chat.accounts, outFrame({ type: 'message.new', message }, c.chatId, c.version));
     }
     this.deps.outbox.flush();
