@@ -141,6 +141,34 @@ describe('security headers', () => {
     });
   });
 
+  it('are on the 503 that Fastify writes by itself for a request finished while the server shuts down', async () => {
+    const s = await startTestServer();
+    const { port } = new URL(s.url);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    try {
+      await new Promise((resolve) => socket.once('connect', resolve));
+      const chunks: Buffer[] = [];
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      const answered = new Promise((resolve) => socket.once('data', resolve));
+      // A request under way (its headers not finished) when the shutdown begins.
+      socket.write(`GET /api/v1/health HTTP/1.1\r\nHost: ${s.url.slice('http://'.length)}\r\n`);
+      const closing = s.parta.close();
+      await expect.poll(() => s.parta.app.server.listening).toBe(false);
+      socket.write('\r\n');
+      await answered;
+      const head = Buffer.concat(chunks).toString('utf8').split('\r\n\r\n')[0]!;
+      expect(head).toMatch(/^HTTP\/1\.1 503 /);
+      expect(head).toContain('x-content-type-options: nosniff');
+      expect(head).toContain("content-security-policy: default-src 'self'");
+      socket.destroy();
+      await closing;
+    } finally {
+      socket.destroy();
+      await s.store.close();
+      await s.database.drop();
+    }
+  });
+
   it('name the WebSocket host only when the Host header is a plain host, never what could end a directive', async () => {
     const host = new URL(server.url).host;
     const hostile = await rawHttp(
