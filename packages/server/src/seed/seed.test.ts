@@ -9,17 +9,9 @@ import { openStore, type Store } from '../storage/store.js';
 import { academicYearOf } from '../domain/access.js';
 import { DEMO_REGION_CODE, seedDemo } from './demo.js';
 import { seedSynthetic } from './synthetic.js';
-import {
-  FEMALE_FIRST_NAMES,
-  LAST_NAMES,
-  MALE_FIRST_NAMES,
-  Rng,
-  feminineLastName,
-  isValidSnils,
-  mulberry32,
-  patronymicsOf,
-  snilsOf,
-} from './names.js';
+import { FEMALE_FIRST_NAMES, MALE_FIRST_NAMES, patronymicsOf } from './first-names.js';
+import { Rng, isValidSnils, mulberry32, snilsOf } from './names.js';
+import { LAST_NAMES, feminineLastName } from './surnames.js';
 
 const PG_ADMIN_URL = process.env.PARTA_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
