@@ -1,13 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
 import { builders, createTestDatabase, type TestDatabase } from '@parta/testkit';
 import { openStore } from '@parta/server';
-import { PartaClient, PartaError, type Realtime, type WebSocketCtor } from '@parta/sdk';
-import { HealthResponse, type Message, type SendAck } from '@parta/protocol';
+import { PartaError, type Realtime } from '@parta/sdk';
+import type { Message, SendAck } from '@parta/protocol';
+import { freePort, killServerProcesses, sleep, startServerProcess, waitFor, waitHealthy } from '../support/server-process.js';
+import { connectRecordedMember, type RecordedMember } from '../support/recorded-member.js';
 
 /**
  * Durability of acknowledged sends across a crash: the real server (`node packages/server/dist/cli.js
@@ -16,9 +14,6 @@ import { HealthResponse, type Message, type SendAck } from '@parta/protocol';
  * acknowledged. Afterwards every acknowledged message is stored where its ack said, every chat's log
  * is 1..N without gaps or repeats, and every member has seen every message of its chats exactly once.
  */
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 
 /** Sends each sender stream keeps in flight at once. */
 const WINDOW = 6;
@@ -29,14 +24,6 @@ const KILL_AFTER_MS = 1_000;
 /** Sends each stream queues while the server is down. */
 const OFFLINE_SENDS = 2;
 
-/** A running `parta start`. */
-interface ServerProcess {
-  child: ChildProcess;
-  output(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-const children = new Set<ChildProcess>();
 const realtimes: Realtime[] = [];
 let database: TestDatabase | null = null;
 /** Set at the kill, and on the way out of a failed run: the send loops issue nothing more. */
@@ -45,91 +32,9 @@ let loadStopped = false;
 afterAll(async () => {
   loadStopped = true;
   for (const rt of realtimes) rt.close();
-  const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
-  for (const c of running) c.kill('SIGKILL');
-  await Promise.all(running.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))));
-  children.clear();
+  await killServerProcesses();
   await database?.drop();
 });
-
-function startServer(vars: Record<string, string>): ServerProcess {
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, LOG_FORMAT: 'json', ...vars };
-  const child = spawn(process.execPath, [CLI, 'start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let output = '';
-  child.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('close', (code, signal) => resolve({ code, signal })),
-  );
-  return { child, output: () => output, exited };
-}
-
-/** A TCP port that was free a moment ago. */
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Polls until `check` holds; throws `explain()` after `timeoutMs`. */
-async function waitFor(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  explain = () => '',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms ${explain()}`);
-    await sleep(10);
-  }
-}
-
-async function waitHealthy(p: ServerProcess, base: string): Promise<void> {
-  let exited = false;
-  void p.exited.then(() => (exited = true));
-  await waitFor(
-    'GET /api/v1/health answering ok',
-    async () => {
-      if (exited) throw new Error(`the server exited before it was healthy:\n${p.output()}`);
-      try {
-        const res = await fetch(`${base}/api/v1/health`);
-        return res.status === 200 && HealthResponse.parse(await res.json()).status === 'ok';
-      } catch {
-        return false;
-      }
-    },
-    20_000,
-    () => `\n${p.output()}`,
-  );
-}
-
-/** One signed-in member with its realtime connection and everything it received. */
-interface Member {
-  name: string;
-  personId: number;
-  client: PartaClient;
-  rt: Realtime;
-  chats: number[];
-  /** chatId → seq → emitted messages (the SDK's `message` event). */
-  received: Map<number, Map<number, Message[]>>;
-  /** Emission order per chat, to report reordering. */
-  order: Map<number, number[]>;
-  /** `message.new` / `message.updated` frames on the wire per `chatId:seq` (before the SDK's de-duplication). */
-  wire: Map<string, number>;
-  synced: Set<number>;
-  serverErrors: PartaError[];
-  disconnects: number;
-  welcomes: number;
-}
 
 /** One send and what became of it. */
 interface SendRecord {
@@ -190,56 +95,22 @@ describe('durability across kill -9', () => {
       LOG_LEVEL: 'warn',
       PARTA_SEND_RATE_PER_SEC: '100000',
     };
-    const first = startServer(serverEnv);
+    const first = startServerProcess(serverEnv);
     await waitHealthy(first, base);
     const tStarted = Date.now();
 
     // ── members ───────────────────────────────────────────────────────────────────────────────
-    const members: Member[] = [];
+    const members: RecordedMember[] = [];
     for (const [i, p] of persons.entries()) {
-      const client = new PartaClient({ baseUrl: base, WebSocket: WebSocket as unknown as WebSocketCtor });
-      await client.devLogin({ login: p.login, deviceName: 'durability test' });
-      const rt = client.connect({ reconnect: true, maxBackoffMs: 300 });
-      realtimes.push(rt);
-      const m: Member = {
-        name: `p${i}`,
-        personId: p.id,
-        client,
-        rt,
-        chats: [...chatMembers].filter(([, idx]) => idx.includes(i)).map(([id]) => id),
-        received: new Map(),
-        order: new Map(),
-        wire: new Map(),
-        synced: new Set(),
-        serverErrors: [],
-        disconnects: 0,
-        welcomes: 0,
-      };
-      rt.on('message', (msg) => {
-        let bySeq = m.received.get(msg.chatId);
-        if (!bySeq) m.received.set(msg.chatId, (bySeq = new Map<number, Message[]>()));
-        bySeq.set(msg.seq, [...(bySeq.get(msg.seq) ?? []), msg]);
-        let order = m.order.get(msg.chatId);
-        if (!order) m.order.set(msg.chatId, (order = []));
-        order.push(msg.seq);
-      });
-      rt.on('frame', (f) => {
-        if (f.type === 'message.new' || f.type === 'message.updated') {
-          const key = `${f.message.chatId}:${f.message.seq}`;
-          m.wire.set(key, (m.wire.get(key) ?? 0) + 1);
-        }
-      });
-      rt.on('synced', (s) => m.synced.add(s.chatId));
-      rt.on('serverError', (e) => m.serverErrors.push(e));
-      rt.on('disconnected', () => m.disconnects++);
-      rt.on('welcome', () => m.welcomes++);
-      for (const c of m.chats) rt.follow(c, 0);
+      const chats = [...chatMembers].filter(([, idx]) => idx.includes(i)).map(([id]) => id);
+      const m = await connectRecordedMember(base, p, `p${i}`, chats);
+      realtimes.push(m.rt);
       members.push(m);
     }
     await waitFor('initial sync of every member', () => members.every((m) => m.chats.every((c) => m.synced.has(c))), 10_000);
 
     // ── load ──────────────────────────────────────────────────────────────────────────────────
-    const streams: { name: string; member: Member; chatId: number }[] = [
+    const streams: { name: string; member: RecordedMember; chatId: number }[] = [
       { name: 'p0A', member: members[0]!, chatId: chatA },
       { name: 'p1A', member: members[1]!, chatId: chatA },
       { name: 'p2A', member: members[2]!, chatId: chatA },
@@ -319,7 +190,7 @@ describe('durability across kill -9', () => {
     // ── restart on the same database and port ────────────────────────────────────────────────
     const restartAt = Date.now();
     restarted = true;
-    const second = startServer(serverEnv);
+    const second = startServerProcess(serverEnv);
     await waitHealthy(second, base);
     const healthyAt = Date.now();
 
