@@ -46,6 +46,44 @@ export default tseslint.config(
     },
   },
   {
+    // Storage holds queries over the schema; what it shares with the domain lives below both, in model/.
+    files: ['packages/server/src/storage/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/domain/**'],
+              message: 'storage knows no domain: move what both need to packages/server/src/model/',
+            },
+            { group: ['**/transport/**', 'fastify', 'ws'], message: 'storage knows no HTTP or WebSocket' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // model/ holds the plain types and functions both domain and storage use; it depends on neither.
+    files: ['packages/server/src/model/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/domain/**', '**/storage/**', '**/transport/**'],
+              message: 'model/ sits below domain, storage and transport: it imports none of them',
+            },
+            { group: ['kysely', 'pg', 'better-sqlite3', 'fastify', 'ws'], message: 'model/ holds plain types and functions' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/sdk/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {

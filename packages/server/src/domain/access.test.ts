@@ -8,7 +8,7 @@ import {
   maySeePerson,
   visiblePeopleRoles,
 } from './access.js';
-import type { Viewer, ViewerMembership } from './viewer.js';
+import type { Viewer, ViewerMembership } from '../model/viewer.js';
 
 // One region (1) with two municipalities (10, 20); school 100 in municipality 10 with classes 1000 and 1001;
 // school 200 in municipality 20. Region 2 is somewhere else.

@@ -1,5 +1,5 @@
 import type { Role } from '@parta/protocol';
-import type { OrgPlace, Viewer } from './viewer.js';
+import type { OrgPlace, Viewer } from '../model/viewer.js';
 
 /**
  * Who is looking, as the people rules read it: the persons of one account with their roles and

@@ -1,4 +1,5 @@
 import type { ChatKind, ChatPurpose, MemberRole, Role } from '@parta/protocol';
+import type { Actor } from '../model/actor.js';
 import { type Onlooker, type Sighted, maySeePerson } from './access.js';
 
 /**
@@ -7,16 +8,8 @@ import { type Onlooker, type Sighted, maySeePerson } from './access.js';
  * nothing else; the matrix test runs every role pair through them and through the API.
  */
 
-/** A person as the rules see them: their roles, the classes they teach, their children. */
-export interface Actor {
-  personId: number;
-  /** Active roles in organizations (officials have none here). */
-  roles: readonly { role: Role; organizationId: number | null; classId: number | null }[];
-  /** Classes taught. */
-  teaching: readonly { classId: number; organizationId: number }[];
-  /** Children (for parents). */
-  children: readonly { personId: number; classId: number | null; organizationId: number | null }[];
-}
+// The type lives in model/ (storage builds actors too); its rules' callers keep importing it from here.
+export type { Actor } from '../model/actor.js';
 
 /** The part of a chat the rules need. */
 export interface ChatFacts {

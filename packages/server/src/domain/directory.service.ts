@@ -1,7 +1,7 @@
 import type { ClassMembers, MeResponse, Organization, PeoplePage, PeopleQuery, Role, SchoolClass } from '@parta/protocol';
 import { accessClassList, accessClassRoster, accessOrganization, academicYearOf, visiblePeopleRoles } from './access.js';
 import { forbidden, notFound } from './errors.js';
-import type { Viewer } from './viewer.js';
+import type { Viewer } from '../model/viewer.js';
 import type { DirectoryRepo } from '../storage/directory.repo.js';
 
 function className(c: { grade: number; letter: string }): string {

@@ -1,7 +1,7 @@
 import type { Message, SearchQuery } from '@parta/protocol';
 import type { Sender } from './delivery.js';
 import { notFound } from './errors.js';
-import { stemWords } from './stem.js';
+import { stemWords } from '../model/stem.js';
 import type { SearchRepo } from '../storage/search.repo.js';
 import { toMessage } from '../storage/message.store.js';
 

@@ -4,7 +4,7 @@ import type { MemberRole, Role } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { ChatTable } from './schema.js';
 import type { Insertable } from 'kysely';
-import type { Actor } from '../domain/chat-access.js';
+import type { Actor } from '../model/actor.js';
 import { loadPersonFacts } from './person-facts.js';
 
 /** Inserts chat members in chunks that stay under both engines' parameter limits. */

@@ -1,6 +1,6 @@
 import type { Role } from '@parta/protocol';
 import type { Store } from './store.js';
-import type { Viewer } from '../domain/viewer.js';
+import type { Viewer } from '../model/viewer.js';
 import { loadPersonFacts } from './person-facts.js';
 
 const orgColumns = [

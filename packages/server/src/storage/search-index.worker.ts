@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { stemWords } from '../domain/stem.js';
+import { stemWords } from '../model/stem.js';
 import { openSearchIndex } from './search-index.js';
 
 /** Messages from the main thread. */
