@@ -30,6 +30,7 @@ import { moderationRepo } from './storage/moderation.repo.js';
 import { messageCommitter } from './storage/message.store.js';
 import { searchRepo } from './storage/search.repo.js';
 import { startSearchIndexer } from './storage/search-index.js';
+import { startCheckpointer } from './storage/wal-checkpoint.js';
 import { rosterRepo } from './storage/roster.repo.js';
 import { chatRoutes } from './transport/http/chat.routes.js';
 import { createDomainEvents } from './domain/events.js';
@@ -234,10 +235,11 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     heartbeatMs: env.PARTA_WS_HEARTBEAT_SEC * 1000,
     touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
   });
-  const indexer =
-    store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? startSearchIndexer(store.raw.file, log) : null;
-  // While serving, the indexer thread checkpoints the SQLite log; commits never do.
-  if (indexer && store.raw.dialect === 'sqlite') store.raw.db.pragma('wal_autocheckpoint = 0');
+  const onFile = store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? store.raw.file : null;
+  const indexer = onFile ? startSearchIndexer(onFile, log) : null;
+  // While serving, a thread of its own checkpoints the SQLite log; commits never do.
+  const checkpointer = onFile ? startCheckpointer(onFile, log) : null;
+  if (checkpointer && store.raw.dialect === 'sqlite') store.raw.db.pragma('wal_autocheckpoint = 0');
   const search = searchService({ repo: searchRepo(store), index: indexer });
   const cache = new ChatCache(chatsRepo);
   const committer = messageCommitter(store);
@@ -314,6 +316,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
       await gateway.close();
       await app.close();
       await indexer?.stop();
+      await checkpointer?.stop();
       await committer.stop();
     },
   };

@@ -12,7 +12,7 @@ db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 5000');
-// Checkpoints run on the indexer thread (search-index.worker.ts), never inside a commit.
+// Checkpoints run on their own thread (wal-checkpoint.worker.ts), never inside a commit.
 db.pragma('wal_autocheckpoint = 0');
 const committer = sqliteCommitter(db);
 
