@@ -1,18 +1,11 @@
-import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Page } from 'playwright-core';
 import { newClientId } from '@parta/sdk';
 import { seedDemo } from '@parta/server';
-import { startTestServer, type TestServer } from '@parta/testkit';
-import {
-  closeBrowser,
-  expectNoSeriousA11yViolations,
-  launchBrowser,
-  openPage,
-  pageErrorsOf,
-  screenshot,
-} from './support/browser.js';
+import type { TestServer } from '@parta/testkit';
+import { closeBrowser, expectNoSeriousA11yViolations, openPage, pageErrorsOf, screenshot } from './support/browser.js';
+import { bubble, bubbleAt, expectNoErrorsButReconnects, inViewport, openChat, post, write } from './support/chat-page.js';
+import { openFeatureSchool, type FeatureSchool } from './support/features-school.js';
 
 // The messenger's features one by one, as people in one school use them in Chromium: signing in as a
 // newcomer, editing, deleting, pinning and forwarding, typing, search, the profile switch of a teacher
@@ -22,123 +15,27 @@ import {
 const REGION = 'features';
 /** How long a poll waits for something to show up (live frames, renders) before it fails. */
 const SOON = { timeout: 10_000 };
-/** Header that marks the student's browser context, so that the server side can find its socket. */
-const MARK = 'x-parta-e2e-page';
 
 let server: TestServer;
 let classChatId: number;
-const tokens: Record<'teacher' | 'student' | 'teacherParent' | 'admin', string> = {
-  teacher: '',
-  student: '',
-  teacherParent: '',
-  admin: '',
-};
-/** Белов Григорий, a classmate who writes through the API (no browser). */
-let classmate: Awaited<ReturnType<TestServer['login']>>;
+let tokens: FeatureSchool['tokens'];
+let classmate: FeatureSchool['classmate'];
 let teacherPage: Page;
 let studentPage: Page;
-/** Sockets upgraded to WebSockets, with the page mark of the context that opened them. */
-const sockets: { mark: string | undefined; socket: Duplex }[] = [];
+let sockets: FeatureSchool['sockets'];
 
 beforeAll(async () => {
-  server = await startTestServer({ PARTA_SEND_RATE_PER_SEC: '100000' });
-  server.parta.app.server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
-    const mark = req.headers[MARK];
-    sockets.push({ mark: Array.isArray(mark) ? mark[0] : mark, socket });
-  });
-  const b = server.build;
-  const region = await b.region({ code: REGION, name: 'Тестовый край' });
-  const municipality = await b.municipality({ regionId: region.id });
-  const school = await b.school({ municipalityId: municipality.id, name: 'Школа № 12' });
-  const c7 = await b.schoolClass({ organizationId: school.id, grade: 7, letter: 'А' });
-  const c5 = await b.schoolClass({ organizationId: school.id, grade: 5, letter: 'Б' });
-  const teacher = await b.teacher(
-    school.id,
-    [
-      { id: c5.id, homeroom: true, subject: 'математика' },
-      { id: c7.id, subject: 'математика' },
-    ],
-    { lastName: 'Субботин', firstName: 'Илья', middleName: 'Сергеевич' },
-  );
-  const teacherParent = await b.teacher(school.id, [{ id: c7.id, homeroom: true, subject: 'литература' }], {
-    lastName: 'Колесникова',
-    firstName: 'Антонина',
-    middleName: 'Лукинична',
-  });
-  const student = await b.student(c5, { lastName: 'Успенская', firstName: 'Анна', middleName: 'Фёдоровна' });
-  const other = await b.student(c5, { lastName: 'Белов', firstName: 'Григорий', middleName: 'Андреевич' });
-  const son = await b.student(c5, { lastName: 'Колесников', firstName: 'Пётр', middleName: 'Ильич' });
-  await b.student(c7, { lastName: 'Яковлева', firstName: 'Дарья', middleName: 'Олеговна' });
-  // The same person teaches 7А and is the parent of a 5Б student.
-  await b.membership({ personId: teacherParent.id, role: 'parent', organizationId: school.id });
-  await server.store.db
-    .insertInto('guardianships')
-    .values({ parentPersonId: teacherParent.id, studentPersonId: son.id })
-    .execute();
-  const admin = await b.person({ lastName: 'Орлова', firstName: 'Вера', middleName: 'Павловна' });
-  await b.membership({ personId: admin.id, role: 'school_admin', organizationId: school.id });
-  await server.parta.syncRosterChats(REGION);
-
-  tokens.teacher = (await server.login(teacher.login!)).token!;
-  tokens.student = (await server.login(student.login!)).token!;
-  tokens.teacherParent = (await server.login(teacherParent.login!)).token!;
-  tokens.admin = (await server.login(admin.login!)).token!;
-  classmate = await server.login(other.login!);
-  const { chats } = await classmate.chats();
-  classChatId = chats.find((c) => c.title === '5Б — класс')!.id;
-
-  await launchBrowser();
-  teacherPage = await openPage(`${server.url}/#/chat/${classChatId}`, { viewport: 'desktop', token: tokens.teacher });
-  studentPage = await openPage(`${server.url}/#/chat/${classChatId}`, { viewport: 'desktop', token: tokens.student });
-  // Reloaded with the mark, so that the offline test can drop exactly this page's socket.
-  await studentPage.context().setExtraHTTPHeaders({ [MARK]: 'student' });
-  await studentPage.reload();
-  for (const page of [teacherPage, studentPage]) await page.getByRole('heading', { name: '5Б — класс' }).waitFor();
+  // The server is kept as soon as it runs, so that it is closed even if the rest of the setup fails.
+  ({ server, classChatId, tokens, classmate, teacherPage, studentPage, sockets } = await openFeatureSchool(
+    REGION,
+    (s) => (server = s),
+  ));
 });
 
 afterAll(async () => {
   await closeBrowser();
   await server?.close();
 });
-
-/** A stored message bubble by its text. */
-const bubble = (page: Page, text: string) =>
-  page.locator('article.msg:not(.pending)').filter({ has: page.locator('.text', { hasText: text }) });
-
-/** A stored message bubble by its position in the chat. */
-const bubbleAt = (page: Page, seq: number) => page.locator(`article.msg[data-seq="${seq}"]`);
-
-/** Writes and sends a message in the open chat. */
-async function write(page: Page, text: string): Promise<void> {
-  const box = page.getByLabel('Текст сообщения');
-  await box.fill(text);
-  await box.press('Enter');
-}
-
-/** Writes a message and waits until the server has stored it; returns its seq. */
-async function post(page: Page, text: string): Promise<number> {
-  await write(page, text);
-  const stored = bubble(page, text);
-  await stored.waitFor();
-  return Number(await stored.getAttribute('data-seq'));
-}
-
-/** Opens a chat from the sidebar by its title. */
-async function openChat(page: Page, title: string): Promise<void> {
-  await page
-    .getByRole('navigation')
-    .getByRole('link', { name: new RegExp(`^${title}`) })
-    .click();
-  await page.getByRole('heading', { name: title, exact: true }).waitFor();
-}
-
-/** No page errors but the failed connection attempts that losing the network or the server causes. */
-function expectNoErrorsButReconnects(page: Page): void {
-  const errors = pageErrorsOf(page).filter(
-    (e) => !/WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|ERR_INTERNET_DISCONNECTED/.test(e),
-  );
-  expect(errors, errors.join('\n')).toEqual([]);
-}
 
 describe('a newcomer signs in', () => {
   test('the Russian sign-in screen: Gosuslugi not yet, a wrong login is refused, a demo teacher gets in', async () => {
@@ -519,12 +416,3 @@ describe('offline in the browser', () => {
     expectNoErrorsButReconnects(teacherPage);
   });
 });
-
-/** Whether an element is inside the chat history's visible area. */
-async function inViewport(page: Page, locator: ReturnType<Page['locator']>): Promise<boolean> {
-  if ((await locator.count()) === 0) return false;
-  const box = await locator.boundingBox();
-  const area = await page.getByRole('log', { name: 'История сообщений' }).boundingBox();
-  if (!box || !area) return false;
-  return box.y >= area.y - 1 && box.y + box.height <= area.y + area.height + 1;
-}
