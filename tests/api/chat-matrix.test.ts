@@ -102,22 +102,23 @@ function classGroup(...extra: MemberSpec[]): Promise<{ id: number }> {
  * - edit: only the author; delete for everyone: the author or an admin of the chat's school (not the chat owner);
  * - pin, edit history: chat owners/admins and the school's admins when a member;
  * - add/kick/role/mute: chat owners/admins, and the school's admins even when not a member (they run the
- *   school's community); nothing else of a chat is open to a non-member admin: it reads nothing;
+ *   school's community); nothing else of a chat is open to a non-member admin: it reads nothing, and it may not
+ *   add itself (addSelf: a member adding themselves changes nothing; a non-member admin is refused 403);
  * - leave: any member of a chat that is not a direct or roster chat (the owner too).
  * Read-only S3 may still edit and delete their earlier message: only posting is refused (postRefusal).
  */
 const GROUP_GRID = `
-               read members send @all editOwn editOther delOwn delOther react pin readers history report add kick role mute leave
-  T1:owner     ok   ok      ok   ok   ok      403       ok     403      ok    ok  ok      ok      ok     ok  ok   ok   ok   ok
-  ST1:admin    ok   ok      ok   ok   ok      403       ok     403      ok    ok  ok      ok      ok     ok  ok   ok   ok   ok
-  T2:member    ok   ok      ok   ok   ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
-  ST1:member   ok   ok      ok   403  ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
-  S1:member    ok   ok      ok   403  ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
-  S3:readonly  ok   ok      403  403  ok      403       ok     403      ok    403 ok      403     ok     403 403  403  403  ok
-  A1:member    ok   ok      ok   ok   ok      403       ok     ok       ok    ok  ok      ok      ok     ok  ok   ok   ok   ok
-  A1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    ok  ok   ok   ok   404
-  AB:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404  404  404  404
-  P1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404  404  404  404
+               read members send @all editOwn editOther delOwn delOther react pin readers history report add addSelf kick role mute leave
+  T1:owner     ok   ok      ok   ok   ok      403       ok     403      ok    ok  ok      ok      ok     ok  ok      ok   ok   ok   ok
+  ST1:admin    ok   ok      ok   ok   ok      403       ok     403      ok    ok  ok      ok      ok     ok  ok      ok   ok   ok   ok
+  T2:member    ok   ok      ok   ok   ok      403       ok     403      ok    403 ok      403     ok     403 403     403  403  403  ok
+  ST1:member   ok   ok      ok   403  ok      403       ok     403      ok    403 ok      403     ok     403 403     403  403  403  ok
+  S1:member    ok   ok      ok   403  ok      403       ok     403      ok    403 ok      403     ok     403 403     403  403  403  ok
+  S3:readonly  ok   ok      403  403  ok      403       ok     403      ok    403 ok      403     ok     403 403     403  403  403  ok
+  A1:member    ok   ok      ok   ok   ok      403       ok     ok       ok    ok  ok      ok      ok     ok  ok      ok   ok   ok   ok
+  A1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    ok  403     ok   ok   ok   404
+  AB:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404     404  404  404  404
+  P1:outsider  404  404     404  404  404     404       404    404      404   404 404     404     404    404 404     404  404  404  404
 `;
 
 interface Cell {
@@ -144,6 +145,7 @@ const GROUP_ACTIONS: Record<string, (c: PartaClient, x: Cell) => Promise<unknown
   history: (c, x) => c.editHistory(x.chatId, x.other),
   report: (c, x) => c.report(x.chatId, x.other, 'грубость'),
   add: (c, x) => c.addMembers(x.chatId, [id.P2]),
+  addSelf: (c, x) => c.addMembers(x.chatId, [id[x.viewer]]),
   kick: (c, x) => c.removeMember(x.chatId, id.S2),
   role: (c, x) => c.updateMember(x.chatId, id.S2, { role: 'admin' }),
   mute: (c, x) => c.updateMember(x.chatId, id.S2, { mutedUntil: Date.now() + HOUR }),

@@ -1,5 +1,5 @@
 import type { ChatMember, MemberRole, Role } from '@parta/protocol';
-import { mayBeAddedTo, mayLeave, mayManageMembers } from './chat-access.js';
+import { mayAddMember, mayBeAddedTo, mayLeave, mayManageMembers } from './chat-access.js';
 import type { ChatContext } from './chat-context.js';
 import type { Sender } from './delivery.js';
 import { forbidden, notFound } from './errors.js';
@@ -47,6 +47,8 @@ export function membersService(ctx: ChatContext) {
     async addMembers(sender: Sender, chatId: number, personIds: readonly number[]): Promise<number[]> {
       const { chat, me, actor } = await managedChat(sender, chatId);
       if (!mayManageMembers(actor, chat, me)) throw forbidden('only chat admins add members');
+      if (personIds.some((p) => !mayAddMember(actor, chat, me, p, sender.personIds)))
+        throw forbidden('a school admin joins a chat only when its owner or admins add them');
       const actors = await repo.actors(personIds);
       const outsider = personIds.find((p) => !mayBeAddedTo(actors.get(p)!, chat.organizationId));
       if (outsider !== undefined) throw forbidden(`person ${outsider} is not of this school`);
