@@ -158,7 +158,9 @@ export function chatsService(ctx: ChatContext) {
     /** Syncs the roster chats of a school on an admin's request. */
     async syncRosterAs(sender: Sender, organizationId: number) {
       const actor = actorIn(sender, organizationId);
-      if (!actor && !(await deps.roster.organization(organizationId))) throw notFound('organization');
+      // Standing first, before any lookup: to a caller with none there, a school that exists and
+      // one that does not answer alike.
+      if (!actor) throw notFound('organization');
       if (!actor || !mayCreateRosterChat(actor, organizationId)) throw forbidden('only school admins sync the roster chats');
       return syncRoster(organizationId);
     },

@@ -30,7 +30,9 @@ export function moderationService(ctx: ChatContext) {
     /** The school's moderation queue (school admins). */
     async reports(sender: Sender, organizationId: number, includeResolved: boolean): Promise<Report[]> {
       const actor = actorIn(sender, organizationId);
-      if (!actor && !(await deps.roster.organization(organizationId))) throw notFound('organization');
+      // Standing first, before any lookup: to a caller with none there, a school that exists and
+      // one that does not answer alike.
+      if (!actor) throw notFound('organization');
       if (!actor || !actor.roles.some((r) => r.role === 'school_admin' && r.organizationId === organizationId))
         throw forbidden('only school admins see the moderation queue');
       const rows = await reportRepo.reports(organizationId, includeResolved);
