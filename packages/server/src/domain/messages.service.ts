@@ -5,6 +5,7 @@ import type { ChatContext } from './chat-context.js';
 import type { Sender } from './delivery.js';
 import { AppError, forbidden, notFound } from './errors.js';
 import { type OutFrame, outFrame } from './outbox.js';
+import { toggleReaction } from './reactions.js';
 import { toMessage } from '../storage/message.store.js';
 
 /** Chats up to this size broadcast every read position (for "read by N of M"). */
@@ -87,15 +88,8 @@ export function messagesService(ctx: ChatContext) {
       await existingMessage(chatId, seq);
       const row = await messageRepo.changeMessage(chatId, seq, (r) => {
         if (r.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
-        const reactions = JSON.parse(r.reactions) as Record<string, number[]>;
-        const list = reactions[emoji] ?? [];
-        const has = list.includes(me.personId);
-        if (has === on) return null;
-        if (on && !has && Object.keys(reactions).length >= 20 && !reactions[emoji])
-          throw new AppError('validation_failed', 'a message holds at most 20 different reactions');
-        reactions[emoji] = on ? [...list, me.personId] : list.filter((p) => p !== me.personId);
-        if (reactions[emoji].length === 0) delete reactions[emoji];
-        return { reactions: JSON.stringify(reactions) };
+        const reactions = toggleReaction(r.reactions, emoji, me.personId, on);
+        return reactions === null ? null : { reactions };
       });
       return broadcastUpdate(chat, row!);
     },

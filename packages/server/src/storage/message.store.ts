@@ -5,6 +5,7 @@ import type { Message } from '@parta/protocol';
 import type { Store } from './store.js';
 import type { MessageTable } from './schema.js';
 import type { Selectable } from 'kysely';
+import { parseReactions, reactionsRecord } from '../model/reactions.js';
 
 /** A message to commit: everything but the position, which the database assigns. */
 export interface NewMessage {
@@ -56,7 +57,7 @@ export function toMessage(r: MessageRow): Message {
     mustAcknowledge: r.mustAck === 1,
     replyTo: r.replyTo === null ? null : (JSON.parse(r.replyTo) as Message['replyTo']),
     forwardedFrom: r.forward === null ? null : (JSON.parse(r.forward) as Message['forwardedFrom']),
-    reactions: JSON.parse(r.reactions) as Record<string, number[]>,
+    reactions: reactionsRecord(parseReactions(r.reactions)),
     pinned: r.pinned === 1,
     createdAt: r.createdAt,
     editedAt: r.editedAt,
