@@ -15,6 +15,7 @@ import {
   maySeePresence,
   mayStartDirect,
   onlookerOf,
+  seesEveryMember,
   postRefusal,
   type Actor,
   type ChatFacts,
@@ -451,23 +452,43 @@ describe('who sees whom in a chat (members, readers, presence)', () => {
   ];
   for (const [v, t, want] of ROWS) {
     it(`${v} → ${t}`, () => {
-      const viewer = onlookerOf([actors[v]!]);
+      const viewer = onlookerOf([actors[v]!.personId], [actors[v]!]);
       const got = Object.values(chats)
         .map((c) => (maySeeMember(viewer, c, actors[t]!) ? '1' : '0'))
         .join('');
       expect(got).toBe(want);
+      // Seeing everyone is the shortcut of seeing each: where it holds, every target is seen.
+      for (const c of Object.values(chats))
+        if (seesEveryMember(viewer, c)) expect(Object.values(actors).every((t) => maySeeMember(viewer, c, t))).toBe(true);
     });
   }
 
+  it('sees every member: in direct chats and plain groups everyone, elsewhere the school’s staff only', () => {
+    const every = (n: string) =>
+      Object.values(chats)
+        .map((c) => (seesEveryMember(onlookerOf([actors[n]!.personId], [actors[n]!]), c) ? '1' : '0'))
+        .join('');
+    expect(Object.fromEntries(['S1', 'P1', 'T1', 'A1', 'ST1', 'TP', 'AB', 'MO'].map((n) => [n, every(n)]))).toEqual({
+      S1: '1100000',
+      P1: '1100000',
+      T1: '1111111',
+      A1: '1111111',
+      ST1: '1111111',
+      TP: '1111111',
+      AB: '1100000',
+      MO: '1100000',
+    });
+  });
+
   it('presence: only through a chat that shows the person, or of oneself', () => {
-    const s1 = onlookerOf([S1]);
+    const s1 = onlookerOf([S1.personId], [S1]);
     expect(maySeePresence(s1, S3, [chats.news!])).toBe(false);
     expect(maySeePresence(s1, S3, [chats.news!, chats.class!])).toBe(false);
     expect(maySeePresence(s1, S3, [chats.news!, chats.group!])).toBe(true);
     expect(maySeePresence(s1, S2, [chats.news!])).toBe(true);
     expect(maySeePresence(s1, S3, [])).toBe(false);
     expect(maySeePresence(s1, S1, [])).toBe(true);
-    expect(maySeePresence(onlookerOf([actors.T1!]), S3, [chats.news!])).toBe(true);
-    expect(maySeePresence(onlookerOf([actors.T1!]), S3, [])).toBe(false);
+    expect(maySeePresence(onlookerOf([actors.T1!.personId], [actors.T1!]), S3, [chats.news!])).toBe(true);
+    expect(maySeePresence(onlookerOf([actors.T1!.personId], [actors.T1!]), S3, [])).toBe(false);
   });
 });

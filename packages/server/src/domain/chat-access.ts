@@ -1,6 +1,6 @@
 import type { ChatKind, ChatPurpose, MemberRole, Role } from '@parta/protocol';
 import type { Actor } from '../model/actor.js';
-import { type Onlooker, type Sighted, maySeePerson } from './access.js';
+import { type Onlooker, type Sighted, isStaffOf, maySeePerson } from './access.js';
 
 /**
  * The closed contour for conversations, as pure functions: who may start a direct chat with whom,
@@ -185,10 +185,10 @@ export function mayLeave(chat: ChatFacts): boolean {
 }
 
 /** The persons of one account, with all their roles and children merged, as the people rules read them. */
-export function onlookerOf(actors: Iterable<Actor>): Onlooker {
+export function onlookerOf(personIds: readonly number[], actors: Iterable<Actor>): Onlooker {
   const list = [...actors];
   return {
-    personIds: list.map((a) => a.personId),
+    personIds,
     memberships: list.flatMap((a) => a.roles),
     children: list.flatMap((a) => a.children),
   };
@@ -202,6 +202,15 @@ export function onlookerOf(actors: Iterable<Actor>): Onlooker {
  */
 export function showsAllMembers(chat: ChatFacts): boolean {
   return chat.kind !== 'channel' && chat.purpose === null;
+}
+
+/**
+ * Does the viewer see every member of the chat by name, whoever they are? In chats that show all
+ * their members, and to the staff of the chat's school. Lets a caller skip loading the members'
+ * facts; `maySeeMember` gives the same answer person by person.
+ */
+export function seesEveryMember(viewer: Onlooker, chat: ChatFacts): boolean {
+  return showsAllMembers(chat) || isStaffOf(viewer, chat.organizationId);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { ChatSummary, Message } from '@parta/protocol';
-import { type Actor, postRefusal } from './chat-access.js';
+import { type Actor, type ChatFacts, maySeeMember, onlookerOf, postRefusal, seesEveryMember } from './chat-access.js';
 import { type ChatCache, type ChatState, type MemberState, memberPersonOf } from './chat-cache.js';
 import type { Delivery, Sender } from './delivery.js';
 import { notFound } from './errors.js';
@@ -69,6 +69,18 @@ export function chatContext(deps: ChatDeps) {
   function actorIn(sender: Sender, organizationId: number): Actor | null {
     for (const a of sender.actors.values()) if (a.roles.some((r) => r.organizationId === organizationId)) return a;
     return null;
+  }
+
+  /**
+   * Which of these members of the chat the caller may see by name (`maySeeMember`): all of them
+   * where the caller sees every member, else as the directory would show them, from the members'
+   * facts loaded in one batch.
+   */
+  async function seenMembers(sender: Sender, chat: ChatFacts, personIds: readonly number[]): Promise<Set<number>> {
+    const viewer = onlookerOf(sender.personIds, sender.actors.values());
+    if (seesEveryMember(viewer, chat)) return new Set(personIds);
+    const targets = await repo.actors(personIds);
+    return new Set(personIds.filter((p) => maySeeMember(viewer, chat, targets.get(p)!)));
   }
 
   /** A message of the chat; a missing one is `not_found`. */
@@ -188,6 +200,7 @@ export function chatContext(deps: ChatDeps) {
     memberChat,
     managedChat,
     actorIn,
+    seenMembers,
     existingMessage,
     broadcastUpdate,
     summaries,

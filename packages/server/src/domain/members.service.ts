@@ -8,14 +8,23 @@ import { academicYearOf } from './access.js';
 
 /** A chat's members: who they are, adding and removing them, changing their role or muting them. */
 export function membersService(ctx: ChatContext) {
-  const { deps, now, memberChat, managedChat, announceJoined, announceRemoved } = ctx;
+  const { deps, now, memberChat, managedChat, seenMembers, announceJoined, announceRemoved } = ctx;
   const { repo, cache, outbox } = deps;
 
   return {
-    /** Members with their roles in the chat and in its school, and read positions. */
+    /**
+     * Members with their roles in the chat and in its school, and read positions: those the caller
+     * may see by name (in channels and roster chats students and parents see whom the directory shows them).
+     */
     async members(sender: Sender, chatId: number): Promise<ChatMember[]> {
       const { chat } = await memberChat(sender, chatId);
-      const [rows, standing] = await Promise.all([repo.members(chatId), repo.memberStanding(chatId, chat.organizationId)]);
+      const [all, standing] = await Promise.all([repo.members(chatId), repo.memberStanding(chatId, chat.organizationId)]);
+      const seen = await seenMembers(
+        sender,
+        chat,
+        all.map((r) => r.personId),
+      );
+      const rows = all.filter((r) => seen.has(r.personId));
       const roles = new Map<number, Set<Role>>();
       for (const r of standing.roles) {
         const set = roles.get(r.personId) ?? new Set<Role>();

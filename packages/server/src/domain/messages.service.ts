@@ -16,7 +16,7 @@ const READ_BROADCAST_MAX_MEMBERS = 300;
  * read positions, typing notices and catch-up after a reconnect.
  */
 export function messagesService(ctx: ChatContext) {
-  const { deps, now, memberChat, existingMessage, broadcastUpdate } = ctx;
+  const { deps, now, memberChat, seenMembers, existingMessage, broadcastUpdate } = ctx;
   const { repo, messageRepo, outbox, delivery } = deps;
 
   return {
@@ -114,16 +114,24 @@ export function messagesService(ctx: ChatContext) {
       return { edits: await messageRepo.edits(row.id) };
     },
 
-    /** Who has read a message and who has not (for announcements and "read by N of M"). */
+    /**
+     * Who has read a message and who has not (for announcements and "read by N of M"): the persons
+     * the caller may see by name, and the whole counts.
+     */
     async readers(sender: Sender, chatId: number, seq: number): Promise<Readers> {
-      await memberChat(sender, chatId);
+      const { chat } = await memberChat(sender, chatId);
       const row = await existingMessage(chatId, seq);
       const positions = await repo.readPositions(chatId);
       const others = positions.filter((p) => p.personId !== row.senderPersonId);
-      return {
-        read: others.filter((p) => p.readSeq >= seq).map((p) => p.personId),
-        unread: others.filter((p) => p.readSeq < seq).map((p) => p.personId),
-      };
+      const seen = await seenMembers(
+        sender,
+        chat,
+        others.map((p) => p.personId),
+      );
+      const read = others.filter((p) => p.readSeq >= seq);
+      const unread = others.filter((p) => p.readSeq < seq);
+      const names = (list: typeof others) => list.flatMap((p) => (seen.has(p.personId) ? [p.personId] : []));
+      return { read: names(read), unread: names(unread), readCount: read.length, unreadCount: unread.length };
     },
 
     /** Moves the caller's read position; tells the chat (small chats) and the caller's other devices. */

@@ -256,18 +256,23 @@ export function chatRepo(store: Store) {
       return { roles: roles.map((r) => ({ personId: r.personId, role: r.role as Role })), homerooms };
     },
 
-    /** True when the two persons share at least one chat. */
-    async shareAChat(a: readonly number[], b: number): Promise<boolean> {
-      if (a.length === 0) return false;
-      const row = await db
+    /**
+     * The kinds of chats the persons `of` share with each of `with`, in one query for all of them:
+     * one row per person and distinct kind of shared chat (so a school's hundred class chats are a
+     * few rows, not a hundred).
+     */
+    async sharedChats(of: readonly number[], withIds: readonly number[]) {
+      if (of.length === 0 || withIds.length === 0) return [];
+      const rows = await db
         .selectFrom('chatMembers as x')
         .innerJoin('chatMembers as y', 'y.chatId', 'x.chatId')
-        .select('x.chatId')
-        .where('x.personId', 'in', a)
-        .where('y.personId', '=', b)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
+        .innerJoin('chats', 'chats.id', 'x.chatId')
+        .select(['y.personId', 'chats.kind', 'chats.purpose', 'chats.organizationId', 'chats.allowComments'])
+        .distinct()
+        .where('x.personId', 'in', [...new Set(of)])
+        .where('y.personId', 'in', [...new Set(withIds)])
+        .execute();
+      return rows.map((r) => ({ ...r, allowComments: r.allowComments === 1 }));
     },
 
     /** Last time any session of the account was seen. */

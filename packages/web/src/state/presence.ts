@@ -1,4 +1,4 @@
-import type { ServerFrame } from '@parta/protocol';
+import { MAX_PRESENCE_IDS, type ServerFrame } from '@parta/protocol';
 import type { Realtime } from '@parta/sdk';
 import type { SessionStore } from './store.js';
 
@@ -55,7 +55,7 @@ export class PresenceStore {
   /** Asks the server who of these persons is online (answered by a `presence.update` frame). */
   query(personIds: number[]): void {
     if (personIds.length === 0 || !this.realtime.authenticated) return;
-    this.realtime.sendFrame({ type: 'presence.query', personIds: personIds.slice(0, 500) });
+    this.realtime.sendFrame({ type: 'presence.query', personIds: personIds.slice(0, MAX_PRESENCE_IDS) });
   }
 
   /** Tells the chat the user is typing (at most every 3 s). */

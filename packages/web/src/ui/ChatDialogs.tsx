@@ -41,6 +41,12 @@ export function ReadersDialog({
         })}
     </ul>
   );
+  // In channels and roster chats a student or parent gets only the names they may see, and the whole counts.
+  const count = (ids: number[], total: number | undefined) => total ?? ids.filter((id) => id !== m.senderPersonId).length;
+  const hidden = (ids: number[], total: number | undefined) => {
+    const more = count(ids, total) - ids.filter((id) => id !== m.senderPersonId).length;
+    return more > 0 ? <p className="muted small">{t('msg.readersHidden', { count: more })}</p> : null;
+  };
   return (
     <Dialog title={m.mustAcknowledge ? t('msg.mustAck') : t('msg.readersTitle')} onClose={onClose}>
       {error && <p className="error">{error}</p>}
@@ -49,15 +55,17 @@ export function ReadersDialog({
         <div className="readers">
           <section aria-labelledby="not-read">
             <h3 id="not-read">
-              {t('msg.notReaders')} ({readers.unread.filter((id) => id !== m.senderPersonId).length})
+              {t('msg.notReaders')} ({count(readers.unread, readers.unreadCount)})
             </h3>
             {list(readers.unread)}
+            {hidden(readers.unread, readers.unreadCount)}
           </section>
           <section aria-labelledby="have-read">
             <h3 id="have-read">
-              {t('msg.readers')} ({readers.read.filter((id) => id !== m.senderPersonId).length})
+              {t('msg.readers')} ({count(readers.read, readers.readCount)})
             </h3>
             {list(readers.read)}
+            {hidden(readers.read, readers.readCount)}
           </section>
         </div>
       )}
