@@ -22,7 +22,10 @@ const sockets: WebSocket[] = [];
 const ALWAYS = ['chatId', 'clientId', 'createdAt', 'id', 'senderPersonId', 'seq', 'text', 'version'];
 
 /** A raw authenticated socket recording every text frame as it arrived. */
-async function rawSocket(client: PartaClient): Promise<{ texts: string[]; next(pred: (t: string) => boolean): Promise<string> }> {
+async function rawSocket(
+  client: PartaClient,
+  sync?: { chatId: number; version: number }[],
+): Promise<{ texts: string[]; next(pred: (t: string) => boolean): Promise<string> }> {
   const ws = new WebSocket(server.url.replace('http', 'ws') + '/api/v1/ws');
   sockets.push(ws);
   const texts: string[] = [];
@@ -31,7 +34,7 @@ async function rawSocket(client: PartaClient): Promise<{ texts: string[]; next(p
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  ws.send(JSON.stringify({ type: 'session.hello', token: client.token }));
+  ws.send(JSON.stringify({ type: 'session.hello', token: client.token, ...(sync ? { sync } : {}) }));
   const next = async (pred: (t: string) => boolean): Promise<string> => {
     const start = Date.now();
     for (;;) {
@@ -46,14 +49,19 @@ async function rawSocket(client: PartaClient): Promise<{ texts: string[]; next(p
   return { texts, next };
 }
 
-/** The `message.new` frame of a chat's message `seq`, raw and parsed. */
-async function newFrame(socket: Awaited<ReturnType<typeof rawSocket>>, chatId: number, seq: number) {
+/** The `message.new` (or `message.updated`) frame of a chat's message `seq`, raw and parsed. */
+async function newFrame(
+  socket: Awaited<ReturnType<typeof rawSocket>>,
+  chatId: number,
+  seq: number,
+  type: 'message.new' | 'message.updated' = 'message.new',
+) {
   const raw = await socket.next((t) => {
     const f = JSON.parse(t) as { type: string; message?: { chatId: number; seq: number } };
-    return f.type === 'message.new' && f.message?.chatId === chatId && f.message.seq === seq;
+    return f.type === type && f.message?.chatId === chatId && f.message.seq === seq;
   });
   const parsed = ServerFrame.parse(JSON.parse(raw));
-  if (parsed.type !== 'message.new') throw new Error('not a message.new frame');
+  if (parsed.type !== 'message.new' && parsed.type !== 'message.updated') throw new Error('not a message frame');
   return { raw, wireKeys: Object.keys((JSON.parse(raw) as { message: object }).message).sort(), message: parsed.message };
 }
 
@@ -118,5 +126,31 @@ describe('message frames on the wire', () => {
     expect(got.wireKeys).toEqual([...ALWAYS, 'mentions', 'mustAcknowledge', 'replyTo'].sort());
     expect(got.message).toEqual(await viaHttp(c.s2, chat, reply.seq));
     expect(got.message.replyTo).toEqual({ seq: first.seq, senderPersonId: s1.id, excerpt: 'Когда экскурсия?' });
+  });
+
+  it('an edit travels as message.updated carrying, beyond the defaults, only that it was edited', async () => {
+    const chat = (
+      await c.teacher.createChat({ kind: 'group', organizationId: school.id, title: 'Правки', personIds: [s1.id, s2.id] })
+    ).id;
+    const reader = await rawSocket(c.s2);
+    const sent = await c.s1.sendMessage(chat, { clientId: 'wire-edit-0001', text: 'Встречаемся в 8:00' });
+    await c.s1.editMessage(chat, sent.seq, 'Встречаемся в 8:30');
+
+    const got = await newFrame(reader, chat, sent.seq, 'message.updated');
+    expect(got.wireKeys).toEqual([...ALWAYS, 'editedAt'].sort());
+    expect(got.message).toEqual(await viaHttp(c.s2, chat, sent.seq));
+    expect(got.message.text).toBe('Встречаемся в 8:30');
+  });
+
+  it('a reconnecting client catches up with compact messages too', async () => {
+    const chat = (
+      await c.teacher.createChat({ kind: 'group', organizationId: school.id, title: 'Догнать', personIds: [s1.id, s2.id] })
+    ).id;
+    const sent = await c.s1.sendMessage(chat, { clientId: 'wire-sync-0001', text: 'Пока тебя не было' });
+    const reader = await rawSocket(c.s2, [{ chatId: chat, version: 0 }]);
+
+    const got = await newFrame(reader, chat, sent.seq);
+    expect(got.wireKeys).toEqual(ALWAYS);
+    expect(got.message).toEqual(await viaHttp(c.s2, chat, sent.seq));
   });
 });

@@ -13,7 +13,7 @@
  *   asks about at most 200 persons.
  * - 5: a `Message` may leave out the fields at their defaults (no mentions, reactions, reply or
  *   forward; not pinned, edited or deleted; no @all or acknowledgement) and parsing with `Message`
- *   restores them; live `message.new` frames leave them out.
+ *   restores them; `message.new` and `message.updated` frames leave them out.
  */
 export const FEATURE_LEVEL = 5;
 

@@ -53,8 +53,9 @@ export const ForwardRef = z.object({
 
 /**
  * A message as every member sees it. On the wire the fields marked "omitted at its default" may be
- * left out (live `message.new` frames leave them out: phones pay for every byte); parsing with this schema
- * puts the default back, so every reader sees the whole shape. `compactMessage` writes the short form.
+ * left out (`message.new` and `message.updated` frames leave them out: phones pay for every byte);
+ * parsing with this schema puts the default back, so every reader sees the whole shape.
+ * `compactMessage` writes the short form.
  */
 export const Message = z.object({
   /** Global message id. */

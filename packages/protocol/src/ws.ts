@@ -149,10 +149,10 @@ export const RejectedFrame = z.object({
   retryAfterMs: z.number().int().nonnegative().optional(),
 });
 
-/** A new message in one of the caller's chats (also replayed by `chat.sync`); live ones in its compact form. */
+/** A new message in one of the caller's chats (also replayed by `chat.sync`), in its compact form. */
 export const NewMessageFrame = z.object({ type: z.literal('message.new'), message: Message });
 
-/** A message changed: edited, deleted, reacted to, pinned. Carries its whole new state. */
+/** A message changed: edited, deleted, reacted to, pinned. Carries its whole new state, in its compact form. */
 export const UpdatedMessageFrame = z.object({ type: z.literal('message.updated'), message: Message });
 
 /** End of a chat's catch-up. When `hasMore`, sync again from `throughVersion` for the next batch. */

@@ -1,4 +1,4 @@
-import type { ChatSummary, Message } from '@parta/protocol';
+import { type ChatSummary, compactMessage, type Message } from '@parta/protocol';
 import { type Actor, type ChatFacts, maySeeMember, onlookerOf, postRefusal, seesEveryMember } from './chat-access.js';
 import { type ChatCache, type ChatState, type MemberState, memberPersonOf } from './chat-cache.js';
 import type { Delivery, Sender } from './delivery.js';
@@ -94,7 +94,7 @@ export function chatContext(deps: ChatDeps) {
   function broadcastUpdate(chat: ChatState, row: MessageRow): Message {
     const message = toMessage(row);
     deps.onChanged?.([{ id: row.id, text: row.deletedAt === null ? row.text : null }]);
-    outbox.deliver(chat.accounts, outFrame({ type: 'message.updated', message }, chat.id, row.version));
+    outbox.deliver(chat.accounts, outFrame({ type: 'message.updated', message: compactMessage(message) }, chat.id, row.version));
     outbox.flush();
     return message;
   }

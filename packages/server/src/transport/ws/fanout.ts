@@ -8,8 +8,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /** Encodes a server text frame once (unmasked, FIN, opcode 1), to be written to many sockets. */
 export function encodeTextFrame(json: string): Buffer {
-  const payload = Buffer.from(json);
-  const n = payload.length;
+  // Encoded straight into the frame: one buffer, no intermediate copy.
+  const n = Buffer.byteLength(json);
   const headerLength = n < 126 ? 2 : n < 65536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(headerLength + n);
   frame[0] = 0x81;
@@ -23,7 +23,7 @@ export function encodeTextFrame(json: string): Buffer {
     frame.writeUInt32BE(0, 2);
     frame.writeUInt32BE(n, 6);
   }
-  payload.copy(frame, headerLength);
+  frame.write(json, headerLength, 'utf8');
   return frame;
 }
 

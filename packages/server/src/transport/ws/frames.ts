@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
-import { ClientFrame, CLIENT_FRAME_TYPES, type ErrorCode, FEATURE_LEVEL, WS_CLOSE } from '@parta/protocol';
+import { ClientFrame, CLIENT_FRAME_TYPES, compactMessage, type ErrorCode, FEATURE_LEVEL, WS_CLOSE } from '@parta/protocol';
 import type { AuthService } from '../../domain/auth.service.js';
 import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { MessagesService } from '../../domain/messages.service.js';
@@ -215,7 +215,7 @@ export function createFrameRouter(deps: {
         const { rows, hasMore } = await services!.messages.changesSince(conn.sender!, p.chatId, p.version);
         for (const row of rows) {
           const type = row.seq > p.version || row.version === row.seq ? 'message.new' : 'message.updated';
-          rawWrite(conn, encodeTextFrame(JSON.stringify({ type, message: toMessage(row) })));
+          rawWrite(conn, encodeTextFrame(JSON.stringify({ type, message: compactMessage(toMessage(row)) })));
           through = Math.max(through, row.version);
         }
         rawWrite(
