@@ -220,7 +220,10 @@ export const WS_CLOSE = {
   tooLarge: 1009,
   /** Token missing, unknown or revoked, or no hello in time. */
   unauthenticated: 4401,
-  /** The session was revoked while connected. */
+  /**
+   * The session was revoked while connected. The socket acts on no frame after the revocation and
+   * is torn down within a second, whether or not the client answers the close.
+   */
   sessionRevoked: 4403,
   /** The client read too slowly and its buffer overflowed: reconnect and sync. */
   tooSlow: 4408,

@@ -14,6 +14,9 @@ const GATHER_MS = 5;
 /** The outcome of a send, handed to whoever submitted it. */
 export type SendOutcome = { ok: true; ack: SendAck } | { ok: false; code: ErrorCode; message: string; retryAfterMs?: number };
 
+/** The refusal of a send whose session was revoked before it was stored. */
+const revoked: SendOutcome = { ok: false, code: 'unauthenticated', message: 'the session was revoked' };
+
 /** Who is sending: the account, its persons and the rules' view of them. */
 export interface Sender {
   accountId: number;
@@ -26,6 +29,8 @@ interface Pending {
   chatId: number;
   msg: SendMessage;
   done: (outcome: SendOutcome) => void;
+  /** False once whoever sent it may no longer act (its session was revoked): it is then refused, not stored. */
+  live?: () => boolean;
 }
 
 interface Accepted {
@@ -57,9 +62,13 @@ export class Delivery {
     },
   ) {}
 
-  /** Queues a send; `done` is called once, after commit (or refusal). */
-  submit(sender: Sender, chatId: number, msg: SendMessage, done: (outcome: SendOutcome) => void): void {
-    this.queue.push({ sender, chatId, msg, done });
+  /**
+   * Queues a send; `done` is called once, after commit (or refusal). `live` is asked until the send's
+   * batch is committed: once it says false the send is refused. A batch already being committed
+   * lands: its sends were accepted before the revocation that came while it was written.
+   */
+  submit(sender: Sender, chatId: number, msg: SendMessage, done: (outcome: SendOutcome) => void, live?: () => boolean): void {
+    this.queue.push(live ? { sender, chatId, msg, done, live } : { sender, chatId, msg, done });
     this.schedule();
   }
 
@@ -98,9 +107,13 @@ export class Delivery {
     for (const p of batch) if (!cache.peek(p.chatId)) missing.add(p.chatId);
     if (missing.size) await Promise.all([...missing].map((id) => cache.get(id)));
 
-    const accepted: Accepted[] = [];
+    let accepted: Accepted[] = [];
     const lookups: Promise<void>[] = [];
     for (const p of batch) {
+      if (p.live?.() === false) {
+        p.done(revoked);
+        continue;
+      }
       const result = this.check(p, now);
       if (!result.ok) {
         p.done(result.outcome);
@@ -114,6 +127,12 @@ export class Delivery {
       }
     }
     if (lookups.length) await Promise.all(lookups);
+    // Revocations that came during the lookups: the last moment a send can still be refused.
+    accepted = accepted.filter((a) => {
+      if (a.p.live?.() !== false) return true;
+      a.p.done(revoked);
+      return false;
+    });
     if (accepted.length === 0) return;
 
     let committed;

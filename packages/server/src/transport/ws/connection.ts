@@ -26,7 +26,20 @@ export interface Connection {
   lastTyping: Map<number, number> | null;
   /** Persons whose presence this socket asked for, until when it hears of their changes. */
   watching: Map<number, number> | null;
+  /**
+   * Set the moment the server decides to end the socket (its session was revoked, it flooded, it
+   * never said hello): from then on no frame it sends is acted on.
+   */
+  closing: boolean;
+  /** Taken out of the indexes (no more deliveries); set once, by a revocation or the close. */
+  detached: boolean;
 }
+
+/**
+ * How long a socket the server closes may take to answer the close before its connection is torn
+ * down: a client that ignores the close frame is gone within this, not after `ws`'s 30 s.
+ */
+export const CLOSE_GRACE_MS = 500;
 
 /** A fresh, not yet authenticated connection over an upgraded socket. */
 export function newConnection(ws: WebSocket): Connection {
@@ -44,7 +57,20 @@ export function newConnection(ws: WebSocket): Connection {
     caughtUp: null,
     watching: null,
     lastTyping: null,
+    closing: false,
+    detached: false,
   };
+}
+
+/**
+ * Closes a socket from the server's side: nothing it sends is acted on from now on, and its
+ * connection is torn down after `CLOSE_GRACE_MS` whether or not the client answers the close.
+ */
+export function closeConnection(conn: Connection, code: number, reason: string): void {
+  if (conn.closing) return;
+  conn.closing = true;
+  conn.ws.close(code, reason);
+  setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS).unref();
 }
 
 /** Sends one frame to one socket (frames outside the fan-out: replies, errors). */
@@ -89,6 +115,32 @@ export function createConnections(metrics: Metrics) {
           send(w, { type: 'presence.update', presence: [{ personId, online, lastSeenAt: online ? null : t }] });
         }
         if (set.size === 0) watchers.delete(personId);
+      }
+    },
+
+    /**
+     * Sessions revoked lately, by when: a hello that was being authenticated while its session was
+     * revoked is refused when it finishes (the revocation found no socket to close yet).
+     */
+    revokedSessions: new Map<number, number>(),
+
+    /**
+     * Takes an authenticated socket out of the indexes: nothing more is delivered to it, its presence
+     * watches end, and its account goes offline when it was the last. Once per socket.
+     */
+    detach(conn: Connection): void {
+      if (conn.detached) return;
+      conn.detached = true;
+      registry.unwatchAll(conn);
+      if (!conn.auth) return;
+      const set = bySession.get(conn.auth.sessionId);
+      set?.delete(conn);
+      if (set?.size === 0) bySession.delete(conn.auth.sessionId);
+      const acc = byAccount.get(conn.auth.accountId);
+      acc?.delete(conn);
+      if (acc?.size === 0) {
+        byAccount.delete(conn.auth.accountId);
+        if (conn.sender) registry.presenceChanged(conn.sender.personIds, false);
       }
     },
 

@@ -9,7 +9,7 @@ import { AppError } from '../../domain/errors.js';
 import { toMessage } from '../../storage/message.store.js';
 import type { Metrics } from '../metrics.js';
 import { issuesOf, messageTooLong } from '../http/errors.js';
-import { type Connection, type Connections, send } from './connection.js';
+import { closeConnection, type Connection, type Connections, send } from './connection.js';
 import { encodeTextFrame, type Fanout } from './fanout.js';
 
 /** Typing notices are passed on at most this often per socket and chat. */
@@ -56,13 +56,18 @@ export function createFrameRouter(deps: {
   ): Promise<void> {
     if (conn.auth) return sendError(conn, 'validation_failed', 'this socket is already authenticated');
     const who = await auth.authenticate(token);
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (conn.closing || conn.ws.readyState !== conn.ws.OPEN) return;
     if (!who) {
-      conn.ws.close(WS_CLOSE.unauthenticated, 'unauthenticated');
+      closeConnection(conn, WS_CLOSE.unauthenticated, 'unauthenticated');
       return;
     }
     const sender = await deps.loadSender(who.accountId);
-    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    if (conn.closing || conn.ws.readyState !== conn.ws.OPEN) return;
+    // Revoked while this hello was being authenticated: the revocation found no socket to close.
+    if (connections.revokedSessions.has(who.sessionId)) {
+      closeConnection(conn, WS_CLOSE.unauthenticated, 'unauthenticated');
+      return;
+    }
     conn.sender = sender;
     // Chats to catch up are held back BEFORE the socket joins live delivery: a message committed
     // meanwhile waits for the catch-up instead of overtaking it.
@@ -92,8 +97,10 @@ export function createFrameRouter(deps: {
 
   /** Parses one inbound frame and hands it to its handler. */
   function handleMessage(conn: Connection, data: RawData, isBinary: boolean): void {
+    // A socket being closed (its session revoked, say) acts on nothing more, whatever it sends.
+    if (conn.closing) return;
     if (isBinary) {
-      conn.ws.close(WS_CLOSE.unsupportedData, 'binary frames are not supported');
+      closeConnection(conn, WS_CLOSE.unsupportedData, 'binary frames are not supported');
       return;
     }
     let json: unknown;
@@ -124,7 +131,7 @@ export function createFrameRouter(deps: {
       return;
     }
     if (!conn.auth) {
-      conn.ws.close(WS_CLOSE.unauthenticated, 'send session.hello first');
+      closeConnection(conn, WS_CLOSE.unauthenticated, 'send session.hello first');
       return;
     }
     switch (frame.type) {
@@ -137,24 +144,30 @@ export function createFrameRouter(deps: {
         return;
       case 'message.send': {
         const { type: _t, chatId, ...msg } = frame;
-        delivery!.submit(conn.sender!, chatId, msg, (outcome) => {
-          if (outcome.ok) {
-            writeFrame(conn, { json: JSON.stringify({ type: 'message.ack', ...outcome.ack }), chatId: 0, version: 0 });
-          } else {
-            writeFrame(conn, {
-              json: JSON.stringify({
-                type: 'message.rejected',
-                clientId: msg.clientId,
-                chatId,
-                code: outcome.code,
-                message: outcome.message,
-                ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
-              }),
-              chatId: 0,
-              version: 0,
-            });
-          }
-        });
+        delivery!.submit(
+          conn.sender!,
+          chatId,
+          msg,
+          (outcome) => {
+            if (outcome.ok) {
+              writeFrame(conn, { json: JSON.stringify({ type: 'message.ack', ...outcome.ack }), chatId: 0, version: 0 });
+            } else {
+              writeFrame(conn, {
+                json: JSON.stringify({
+                  type: 'message.rejected',
+                  clientId: msg.clientId,
+                  chatId,
+                  code: outcome.code,
+                  message: outcome.message,
+                  ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+                }),
+                chatId: 0,
+                version: 0,
+              });
+            }
+          },
+          () => !conn.closing,
+        );
         return;
       }
       case 'chat.sync':
@@ -175,6 +188,7 @@ export function createFrameRouter(deps: {
         run(
           conn,
           services!.presence.presence(conn.sender!, frame.personIds).then((presence) => {
+            if (conn.closing) return;
             // Those the caller may see: their changes are pushed to this socket for a while.
             const until = Date.now() + PRESENCE_WATCH_MS;
             conn.watching ??= new Map();

@@ -7,12 +7,14 @@ import type { AuthService } from '../../domain/auth.service.js';
 import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { DomainEvents } from '../../domain/events.js';
 import type { Metrics } from '../metrics.js';
-import { createConnections, newConnection } from './connection.js';
+import { closeConnection, createConnections, newConnection } from './connection.js';
 import { createFanout } from './fanout.js';
 import { createFrameRouter, type FrameServices } from './frames.js';
 
 /** How long a new socket may stay silent before its `session.hello`. */
 const HELLO_TIMEOUT_MS = 10_000;
+/** How long a revoked session is remembered, for hellos that were being authenticated at that moment. */
+const REVOKED_MEMORY_MS = 60_000;
 
 /** The WebSocket endpoint `/api/v1/ws`: one socket per client, authenticated by its first frame. */
 export function createGateway(deps: {
@@ -33,7 +35,14 @@ export function createGateway(deps: {
   const connections = createConnections(metrics);
   const { byAccount, bySession, all } = connections;
   const fanout = createFanout({ metrics, byAccount });
-  const frames = createFrameRouter({ auth, metrics, log, loadSender: deps.loadSender, connections, fanout });
+  const frames = createFrameRouter({
+    auth,
+    metrics,
+    log,
+    loadSender: deps.loadSender,
+    connections,
+    fanout,
+  });
   /** "Last seen" writes in flight; shutdown waits for them before the database closes. */
   const touches = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false });
@@ -42,7 +51,10 @@ export function createGateway(deps: {
     const conn = newConnection(ws);
     all.add(conn);
     connections.countStates();
-    conn.helloTimer = setTimeout(() => ws.close(WS_CLOSE.unauthenticated, 'no session.hello in time'), HELLO_TIMEOUT_MS);
+    conn.helloTimer = setTimeout(
+      () => closeConnection(conn, WS_CLOSE.unauthenticated, 'no session.hello in time'),
+      HELLO_TIMEOUT_MS,
+    );
     ws.on('pong', () => {
       conn.alive = true;
     });
@@ -54,18 +66,9 @@ export function createGateway(deps: {
     ws.on('close', () => {
       if (conn.helloTimer) clearTimeout(conn.helloTimer);
       all.delete(conn);
-      connections.unwatchAll(conn);
+      connections.detach(conn);
       if (conn.auth) {
         connections.authed--;
-        const set = bySession.get(conn.auth.sessionId);
-        set?.delete(conn);
-        if (set?.size === 0) bySession.delete(conn.auth.sessionId);
-        const acc = byAccount.get(conn.auth.accountId);
-        acc?.delete(conn);
-        if (acc?.size === 0) {
-          byAccount.delete(conn.auth.accountId);
-          if (conn.sender) connections.presenceChanged(conn.sender.personIds, false);
-        }
         const touch = deps
           .touchSession(conn.auth.sessionId)
           .catch((err: unknown) => log.warn({ err }, 'could not record last seen'))
@@ -98,9 +101,22 @@ export function createGateway(deps: {
   }, deps.heartbeatMs);
   heartbeat.unref();
 
+  /**
+   * A revoked session's sockets stop at once, before the revoking request is answered: they are
+   * taken out of delivery and act on no frame from here on (also not on a send still waiting for
+   * its batch: `Delivery` asks `closing` until commit), and they are torn down after a short grace
+   * whether or not the client answers the close.
+   */
   const onRevoked = ({ sessionIds }: { sessionIds: number[] }) => {
+    const t = Date.now();
+    const { revokedSessions } = connections;
+    for (const [id, at] of revokedSessions) if (at < t - REVOKED_MEMORY_MS) revokedSessions.delete(id);
     for (const id of sessionIds) {
-      for (const conn of bySession.get(id) ?? []) conn.ws.close(WS_CLOSE.sessionRevoked, 'session revoked');
+      revokedSessions.set(id, t);
+      for (const conn of [...(bySession.get(id) ?? [])]) {
+        connections.detach(conn);
+        closeConnection(conn, WS_CLOSE.sessionRevoked, 'session revoked');
+      }
     }
   };
   deps.events.on('sessionsRevoked', onRevoked);
