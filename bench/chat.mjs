@@ -318,6 +318,9 @@ function startServer(dir) {
     PARTA_LOGIN_RATE_PER_MIN: '1000000',
     // Per-account send limit (ignored by servers without it).
     PARTA_SEND_RATE_PER_SEC: '1000',
+    // Per-socket frame budget: the generator's clients send at the step's rate, not as people do.
+    PARTA_WS_FRAME_RATE_PER_SEC: '1000000',
+    PARTA_WS_FRAME_BURST: '1000000',
   };
   delete env.DATABASE_URL;
   // BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the server.

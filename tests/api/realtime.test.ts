@@ -327,7 +327,13 @@ describe('a reader too slow to keep up', () => {
     'is cut off once more than 4 MiB waits for it, while the other members get every message',
     { timeout: 120_000 },
     async () => {
-      slow = await startTestServer({ PARTA_SEND_RATE_PER_SEC: '100000', PARTA_METRICS_PORT: '0' });
+      // The sender floods on purpose (within the limits raised for it): this is about the slow reader.
+      slow = await startTestServer({
+        PARTA_SEND_RATE_PER_SEC: '100000',
+        PARTA_WS_FRAME_RATE_PER_SEC: '100000',
+        PARTA_WS_FRAME_BURST: '100000',
+        PARTA_METRICS_PORT: '0',
+      });
       const b = slow.build;
       const org = await b.school();
       const cls = await b.schoolClass({ organizationId: org.id });

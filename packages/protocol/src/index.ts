@@ -14,8 +14,14 @@
  * - 5: a `Message` may leave out the fields at their defaults (no mentions, reactions, reply or
  *   forward; not pinned, edited or deleted; no @all or acknowledgement) and parsing with `Message`
  *   restores them; `message.new` and `message.updated` frames leave them out.
+ * - 6: abuse limits: `rate_limited` for reactions, edits and reports (per account) and for
+ *   `presence.query` (per socket); a message is edited at most `MAX_EDITS_PER_MESSAGE` times
+ *   (`conflict`); reporting a message again while one's report is open returns that report; a
+ *   per-socket frame budget (`session.error` `rate_limited`, then close 4429); `chat.sync` answers
+ *   the chats one is not in with one `not_found` listing them in `details.chatIds`; a revoked
+ *   session's socket acts on nothing more and is torn down within a second.
  */
-export const FEATURE_LEVEL = 5;
+export const FEATURE_LEVEL = 6;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';

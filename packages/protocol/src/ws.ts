@@ -52,7 +52,9 @@ export const SendFrame = SendMessage.extend({
 
 /**
  * After (re)connecting: the last log version seen per chat. The server sends every message created
- * or changed since, in log order, once each, then `chat.synced`.
+ * or changed since, in log order, once each, then `chat.synced`. Chats the caller is not in (or that
+ * do not exist) are answered together by one `session.error` `not_found` whose `details.chatIds`
+ * lists them. A socket's `chat.sync` frames are served one after another, in order.
  */
 export const SyncFrame = z
   .object({
@@ -225,6 +227,11 @@ export const WS_CLOSE = {
    * is torn down within a second, whether or not the client answers the close.
    */
   sessionRevoked: 4403,
+  /**
+   * The socket kept sending past its frame budget after being told (`session.error` `rate_limited`)
+   * to slow down. Reconnecting is allowed, after a pause.
+   */
+  tooManyFrames: 4429,
   /** The client read too slowly and its buffer overflowed: reconnect and sync. */
   tooSlow: 4408,
 } as const;

@@ -22,7 +22,7 @@ import { messagesService } from './domain/messages.service.js';
 import { moderationService } from './domain/moderation.service.js';
 import { presenceService } from './domain/presence.service.js';
 import { Delivery, type Sender } from './domain/delivery.js';
-import { RateLimiter } from './domain/rate-limit.js';
+import { actionLimits, frameBudgetOptions, perMinute, RateLimiter } from './domain/rate-limit.js';
 import { searchService } from './domain/search.service.js';
 import { chatRepo } from './storage/chat.repo.js';
 import { messageRepo } from './storage/message.repo.js';
@@ -234,6 +234,8 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     loadSender,
     heartbeatMs: env.PARTA_WS_HEARTBEAT_SEC * 1000,
     touchSession: (sessionId) => sessions.touchSession(sessionId, Date.now()),
+    frameBudget: frameBudgetOptions(env),
+    presenceQueryRate: perMinute(env.PARTA_PRESENCE_QUERY_RATE_PER_MIN),
   });
   const onFile = store.raw.dialect === 'sqlite' && store.raw.file !== ':memory:' ? store.raw.file : null;
   const indexer = onFile ? startSearchIndexer(onFile, log) : null;
@@ -260,6 +262,7 @@ export async function createApp(deps: AppDeps): Promise<Parta> {
     cache,
     delivery,
     outbox: gateway.outbox,
+    limits: actionLimits(env),
     onChanged: (items) => search.changed(items),
   });
   const chats = chatsService(chatCtx);

@@ -4,6 +4,7 @@ import { type ChatCache, type ChatState, type MemberState, memberPersonOf } from
 import type { Delivery, Sender } from './delivery.js';
 import { notFound } from './errors.js';
 import { type Outbox, outFrame } from './outbox.js';
+import type { ActionLimits } from './rate-limit.js';
 import type { ChatRepo } from '../storage/chat.repo.js';
 import type { MessageRepo } from '../storage/message.repo.js';
 import type { ModerationRepo } from '../storage/moderation.repo.js';
@@ -19,6 +20,8 @@ export interface ChatDeps {
   cache: ChatCache;
   delivery: Delivery;
   outbox: Outbox;
+  /** Per-account limits on reactions, edits and reports (sends have the delivery's own). */
+  limits: ActionLimits;
   /** Told about every changed message (the search index); `text` null once deleted. */
   onChanged?: (items: { id: number; text: string | null }[]) => void;
   now?: () => number;

@@ -1,11 +1,13 @@
 import type { Message, MessagePage, MessagePageQuery, Readers, SendAck, SendMessage } from '@parta/protocol';
-import { SYNC_BATCH } from '@parta/protocol';
+import { MAX_EDITS_PER_MESSAGE, SYNC_BATCH } from '@parta/protocol';
 import { mayDeleteMessage, mayModerate, mayPin, postRefusal } from './chat-access.js';
+import { memberPersonOf } from './chat-cache.js';
 import type { ChatContext } from './chat-context.js';
 import type { Sender } from './delivery.js';
 import { AppError, forbidden, notFound } from './errors.js';
 import { type OutFrame, outFrame } from './outbox.js';
 import { toggleReaction } from './reactions.js';
+import { spend } from './rate-limit.js';
 import { toMessage } from '../storage/message.store.js';
 
 /** Chats up to this size broadcast every read position (for "read by N of M"). */
@@ -17,7 +19,7 @@ const READ_BROADCAST_MAX_MEMBERS = 300;
  */
 export function messagesService(ctx: ChatContext) {
   const { deps, now, memberChat, seenMembers, existingMessage, broadcastUpdate } = ctx;
-  const { repo, messageRepo, outbox, delivery } = deps;
+  const { repo, messageRepo, outbox, delivery, limits, cache } = deps;
 
   return {
     /** A page of the log. */
@@ -48,6 +50,8 @@ export function messagesService(ctx: ChatContext) {
 
     /** Edits the caller's own message; the earlier text is kept for moderators. */
     async edit(sender: Sender, chatId: number, seq: number, text: string): Promise<Message> {
+      // Limits first: a refused call costs no lookup.
+      spend(limits.edit, sender.accountId, now(), 'edits');
       const { chat, me } = await memberChat(sender, chatId);
       const t = now();
       const original = await existingMessage(chatId, seq);
@@ -55,6 +59,11 @@ export function messagesService(ctx: ChatContext) {
       if (me.mutedUntil !== null && me.mutedUntil > t) throw forbidden('you are muted in this chat');
       if (original.deletedAt !== null) throw new AppError('conflict', 'the message was deleted');
       if (original.forward !== null) throw new AppError('conflict', 'a forwarded message cannot be edited');
+      // Every edit keeps the earlier text: the history of one message is bounded.
+      if ((await messageRepo.editCount(original.id)) >= MAX_EDITS_PER_MESSAGE)
+        throw new AppError('conflict', `a message is edited at most ${MAX_EDITS_PER_MESSAGE} times`, {
+          limit: MAX_EDITS_PER_MESSAGE,
+        });
       const row = await messageRepo.changeMessage(chatId, seq, (r) => (r.text === text ? null : { text, editedAt: t }), {
         text: original.text,
         at: t,
@@ -84,6 +93,7 @@ export function messagesService(ctx: ChatContext) {
 
     /** Adds or removes the caller's reaction. */
     async react(sender: Sender, chatId: number, seq: number, emoji: string, on: boolean): Promise<Message> {
+      spend(limits.react, sender.accountId, now(), 'reactions');
       const { chat, me } = await memberChat(sender, chatId);
       await existingMessage(chatId, seq);
       const row = await messageRepo.changeMessage(chatId, seq, (r) => {
@@ -157,6 +167,22 @@ export function messagesService(ctx: ChatContext) {
         outFrame({ type: 'chat.typing', chatId, personId: me.personId }),
       );
       outbox.flush();
+    },
+
+    /**
+     * Of these chats, the ones the caller is in: those in memory are answered from it, all the others
+     * by one query, so that a catch-up naming a thousand unknown chats costs one lookup, not a thousand.
+     */
+    async reachableChats(sender: Sender, chatIds: readonly number[]): Promise<Set<number>> {
+      const reachable = new Set<number>();
+      const ask: number[] = [];
+      for (const id of chatIds) {
+        const chat = cache.peek(id);
+        if (!chat) ask.push(id);
+        else if (memberPersonOf(chat, sender.personIds)) reachable.add(id);
+      }
+      if (ask.length) for (const id of await repo.chatsWithMember(sender.personIds, ask)) reachable.add(id);
+      return reachable;
     },
 
     /** Messages created or changed since a version, for a reconnecting client. */

@@ -2,6 +2,7 @@ import type { Report } from '@parta/protocol';
 import type { ChatContext } from './chat-context.js';
 import type { Sender } from './delivery.js';
 import { AppError, forbidden, notFound } from './errors.js';
+import { spend } from './rate-limit.js';
 import { toMessage } from '../storage/message.store.js';
 
 /** How long a moderator's mute lasts when resolving a report with `muted`. */
@@ -10,11 +11,16 @@ const REPORT_MUTE_MS = 24 * 60 * 60 * 1000;
 /** Moderation: members report messages, a school's admins work through the queue. */
 export function moderationService(ctx: ChatContext) {
   const { deps, now, memberChat, actorIn, existingMessage, broadcastUpdate, announceRemoved } = ctx;
-  const { repo, messageRepo, reportRepo, cache } = deps;
+  const { repo, messageRepo, reportRepo, cache, limits } = deps;
 
   return {
-    /** Reports a message to the school's moderators. */
+    /**
+     * Reports a message to the school's moderators. While the reporter's report on it is open, reporting
+     * it again answers that report's id: one person's complaint is one entry in the queue.
+     */
     async report(sender: Sender, chatId: number, seq: number, reason: string): Promise<number> {
+      // Limits first (repeats count too): a refused call costs no lookup.
+      spend(limits.report, sender.accountId, now(), 'reports');
       const { chat, me } = await memberChat(sender, chatId);
       const row = await existingMessage(chatId, seq);
       return reportRepo.insertReport({

@@ -81,6 +81,19 @@ export function chatRepo(store: Store) {
       return new Map(rows.map((r) => [r.id, `${r.lastName} ${r.firstName}`]));
     },
 
+    /** Which of these chats the persons are members of: one query however many chats are asked about. */
+    async chatsWithMember(personIds: readonly number[], chatIds: readonly number[]): Promise<number[]> {
+      if (personIds.length === 0 || chatIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('chatMembers')
+        .select('chatId')
+        .distinct()
+        .where('personId', 'in', personIds)
+        .where('chatId', 'in', chatIds)
+        .execute();
+      return rows.map((r) => r.chatId);
+    },
+
     /** Every chat membership of the given persons, with the chat. */
     async membershipsOf(personIds: readonly number[]) {
       if (personIds.length === 0) return [];

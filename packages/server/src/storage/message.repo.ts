@@ -170,6 +170,16 @@ export function messageRepo(store: Store) {
       }
     },
 
+    /** How many earlier texts a message keeps. */
+    async editCount(messageId: number): Promise<number> {
+      const row = await db
+        .selectFrom('messageEdits')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('messageId', '=', messageId)
+        .executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
+
     /** Earlier texts of a message. */
     async edits(messageId: number) {
       return db

@@ -4,8 +4,22 @@ import type { Store } from './store.js';
 export function moderationRepo(store: Store) {
   const { db } = store;
 
+  /** The reporter's open report on a message, if any. */
+  async function openReport(messageId: number, reporterPersonId: number) {
+    return db
+      .selectFrom('reports')
+      .select('id')
+      .where('messageId', '=', messageId)
+      .where('reporterPersonId', '=', reporterPersonId)
+      .where('resolvedAt', 'is', null)
+      .executeTakeFirst();
+  }
+
   return {
-    /** Files a report. */
+    /**
+     * Files a report, unless the reporter has an open one on that message already: then that one's
+     * id (a unique index keeps two at once from both landing).
+     */
     async insertReport(r: {
       organizationId: number;
       chatId: number;
@@ -13,15 +27,18 @@ export function moderationRepo(store: Store) {
       reporterPersonId: number;
       reason: string;
       createdAt: number;
-    }) {
-      return (
-        await db
-          .insertInto('reports')
-          .values({ ...r, resolvedAt: null, resolvedByPersonId: null, resolution: null })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-      ).id;
+    }): Promise<number> {
+      const inserted = await db
+        .insertInto('reports')
+        .values({ ...r, resolvedAt: null, resolvedByPersonId: null, resolution: null })
+        .onConflict((oc) => oc.columns(['messageId', 'reporterPersonId']).where('resolvedAt', 'is', null).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (inserted) return inserted.id;
+      return (await openReport(r.messageId, r.reporterPersonId))!.id;
     },
+
+    openReport,
 
     /** Open (or all) reports of an organization, newest first. */
     async reports(organizationId: number, includeResolved: boolean) {

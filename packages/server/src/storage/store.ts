@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import type { Dialect } from './dialect.js';
 import { directoryMigration } from './migrations/0001-directory.js';
 import { messagingMigration } from './migrations/0002-messaging.js';
+import { reportOnceMigration } from './migrations/0003-report-once.js';
 import { openSearchIndex, searchIndexFile } from './search-index.js';
 
 // int8 (bigint) and numeric counts come back as strings by default; our ids and
@@ -47,6 +48,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001-directory': directoryMigration(dialect),
     '0002-messaging': messagingMigration(dialect),
+    '0003-report-once': reportOnceMigration(dialect),
   };
 }
 

@@ -4,6 +4,7 @@ import type { ServerFrame } from '@parta/protocol';
 import type { Authenticated } from '../../domain/auth.service.js';
 import type { Sender } from '../../domain/delivery.js';
 import type { OutFrame } from '../../domain/outbox.js';
+import { FrameBudget, type FrameBudgetOptions, type TokenBucket } from '../../domain/rate-limit.js';
 import type { Metrics } from '../metrics.js';
 
 /** One client socket and what the gateway knows about it. */
@@ -33,6 +34,14 @@ export interface Connection {
   closing: boolean;
   /** Taken out of the indexes (no more deliveries); set once, by a revocation or the close. */
   detached: boolean;
+  /** Its budget over every frame it sends. */
+  budget: FrameBudget;
+  /** Its allowance of `presence.query` frames, made at the first one. */
+  presenceQueries: TokenBucket | null;
+  /** The socket's catch-ups run one after another: the last one queued. */
+  syncTail: Promise<void> | null;
+  /** Positions queued for catch-up and not yet served. */
+  syncWaiting: number;
 }
 
 /**
@@ -42,7 +51,7 @@ export interface Connection {
 export const CLOSE_GRACE_MS = 500;
 
 /** A fresh, not yet authenticated connection over an upgraded socket. */
-export function newConnection(ws: WebSocket): Connection {
+export function newConnection(ws: WebSocket, budget: FrameBudgetOptions): Connection {
   const socket = (ws as unknown as { _socket: Connection['socket'] })._socket;
   return {
     ws,
@@ -59,6 +68,10 @@ export function newConnection(ws: WebSocket): Connection {
     lastTyping: null,
     closing: false,
     detached: false,
+    budget: new FrameBudget(budget, Date.now()),
+    presenceQueries: null,
+    syncTail: null,
+    syncWaiting: 0,
   };
 }
 

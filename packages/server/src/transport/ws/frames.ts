@@ -1,11 +1,20 @@
 import type { Logger } from 'pino';
 import type { RawData } from 'ws';
-import { ClientFrame, CLIENT_FRAME_TYPES, compactMessage, type ErrorCode, FEATURE_LEVEL, WS_CLOSE } from '@parta/protocol';
+import {
+  ClientFrame,
+  CLIENT_FRAME_TYPES,
+  compactMessage,
+  type ErrorCode,
+  FEATURE_LEVEL,
+  MAX_SYNC_POSITIONS,
+  WS_CLOSE,
+} from '@parta/protocol';
 import type { AuthService } from '../../domain/auth.service.js';
 import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { MessagesService } from '../../domain/messages.service.js';
 import type { PresenceService } from '../../domain/presence.service.js';
 import { AppError } from '../../domain/errors.js';
+import { type Rate, rateLimited, TokenBucket } from '../../domain/rate-limit.js';
 import { toMessage } from '../../storage/message.store.js';
 import type { Metrics } from '../metrics.js';
 import { issuesOf, messageTooLong } from '../http/errors.js';
@@ -22,6 +31,12 @@ const TYPING_EVERY_MS = 2_000;
 const PRESENCE_WATCH_MS = 2 * 60_000;
 /** The most persons one socket watches at once. */
 const MAX_WATCHED = 2_000;
+/**
+ * Catch-up positions one socket may have waiting (its `chat.sync` frames are served one after
+ * another); past this a `chat.sync` is refused with `rate_limited`. Ten full frames: a client with
+ * that many chats syncs them all at once.
+ */
+const MAX_WAITING_SYNC_POSITIONS = 10 * MAX_SYNC_POSITIONS;
 
 /** The services the frames reach, connected after the gateway is built (they send through it). */
 export interface FrameServices {
@@ -37,6 +52,8 @@ export function createFrameRouter(deps: {
   loadSender: (accountId: number) => Promise<Sender>;
   connections: Connections;
   fanout: Fanout;
+  /** Each socket's allowance of `presence.query` frames. */
+  presenceQueryRate: Rate;
 }) {
   const { auth, metrics, log, connections, fanout } = deps;
   const { byAccount, bySession, watchers } = connections;
@@ -47,6 +64,12 @@ export function createFrameRouter(deps: {
   function sendError(conn: Connection, code: ErrorCode, message: string, details?: Record<string, unknown>): void {
     metrics.wsFrames.inc({ type: `error:${code}` });
     send(conn, { type: 'session.error', code, message, ...(details ? { details } : {}) });
+  }
+
+  /** Answers a refusal for a limit with its wait. */
+  function sendRateLimited(conn: Connection, what: string, waitMs: number): void {
+    const e = rateLimited(what, waitMs);
+    sendError(conn, e.code, e.message, e.details);
   }
 
   async function handleHello(
@@ -92,13 +115,21 @@ export function createFrameRouter(deps: {
       featureLevel: FEATURE_LEVEL,
       serverTime: Date.now(),
     });
-    if (sync?.length) await handleSync(conn, sync);
+    if (sync?.length) enqueueSync(conn, sync);
   }
 
   /** Parses one inbound frame and hands it to its handler. */
   function handleMessage(conn: Connection, data: RawData, isBinary: boolean): void {
     // A socket being closed (its session revoked, say) acts on nothing more, whatever it sends.
     if (conn.closing) return;
+    // The budget comes first: a frame over it costs this check and nothing else, not even parsing.
+    const verdict = conn.budget.admit(Date.now());
+    if (verdict.verdict === 'close') {
+      metrics.wsFrames.inc({ type: 'closed:too_many_frames' });
+      closeConnection(conn, WS_CLOSE.tooManyFrames, 'too many frames; slow down');
+      return;
+    }
+    if (verdict.verdict === 'refuse') return sendRateLimited(conn, 'frames', verdict.retryAfterMs);
     if (isBinary) {
       closeConnection(conn, WS_CLOSE.unsupportedData, 'binary frames are not supported');
       return;
@@ -171,7 +202,7 @@ export function createFrameRouter(deps: {
         return;
       }
       case 'chat.sync':
-        run(conn, handleSync(conn, frame.positions));
+        enqueueSync(conn, frame.positions);
         return;
       case 'chat.read':
         run(conn, services!.messages.markRead(conn.sender!, frame.chatId, frame.seq));
@@ -184,7 +215,11 @@ export function createFrameRouter(deps: {
         run(conn, services!.messages.typing(conn.sender!, frame.chatId));
         return;
       }
-      case 'presence.query':
+      case 'presence.query': {
+        const t = Date.now();
+        conn.presenceQueries ??= new TokenBucket(deps.presenceQueryRate, t);
+        const wait = conn.presenceQueries.take(t);
+        if (wait > 0) return sendRateLimited(conn, 'presence queries', wait);
         run(
           conn,
           services!.presence.presence(conn.sender!, frame.personIds).then((presence) => {
@@ -203,6 +238,7 @@ export function createFrameRouter(deps: {
           }),
         );
         return;
+      }
     }
   }
 
@@ -216,14 +252,48 @@ export function createFrameRouter(deps: {
   }
 
   /**
+   * Queues a catch-up behind the socket's earlier ones: one socket's catch-ups never run side by side
+   * (one at a time is all a client needs, and all a flood of them gets). Live frames of its chats
+   * wait from now on until their catch-up is written.
+   */
+  function enqueueSync(conn: Connection, positions: { chatId: number; version: number }[]): void {
+    if (conn.syncWaiting + positions.length > MAX_WAITING_SYNC_POSITIONS)
+      return sendRateLimited(conn, `catch-up positions waiting (at most ${MAX_WAITING_SYNC_POSITIONS})`, 1000);
+    conn.syncWaiting += positions.length;
+    conn.syncing ??= new Map();
+    for (const p of positions) if (!conn.syncing.has(p.chatId)) conn.syncing.set(p.chatId, []);
+    const work = (conn.syncTail ?? Promise.resolve())
+      .then(() => (conn.closing ? undefined : handleSync(conn, positions)))
+      .finally(() => {
+        conn.syncWaiting -= positions.length;
+      });
+    conn.syncTail = work.catch(() => undefined);
+    run(conn, work);
+  }
+
+  /**
    * Catch-up after a reconnect: for each chat, every message created or changed since the client's
    * version, in version order, then `chat.synced`. Live frames for a chat being caught up wait and
    * are released after it, skipping what the catch-up already carried: each change arrives once.
+   * Chats the caller is not in are found by one lookup and answered by one `not_found` listing them.
    */
   async function handleSync(conn: Connection, positions: { chatId: number; version: number }[]): Promise<void> {
     conn.syncing ??= new Map();
     for (const p of positions) if (!conn.syncing.has(p.chatId)) conn.syncing.set(p.chatId, []);
+    const reachable = await services!.messages.reachableChats(
+      conn.sender!,
+      positions.map((p) => p.chatId),
+    );
+    const unknown = [...new Set(positions.filter((p) => !reachable.has(p.chatId)).map((p) => p.chatId))];
+    if (unknown.length > 0) {
+      // Nothing of these chats is delivered to this socket: there is nothing to hold back.
+      for (const id of unknown) conn.syncing?.delete(id);
+      const message = unknown.length === 1 ? `chat ${unknown[0]}: chat not found` : `${unknown.length} chats not found`;
+      // `chatId` (the first) for clients older than `chatIds`.
+      sendError(conn, 'not_found', message, { chatIds: unknown, chatId: unknown[0] });
+    }
     for (const p of positions) {
+      if (!reachable.has(p.chatId)) continue;
       let through = p.version;
       try {
         const { rows, hasMore } = await services!.messages.changesSince(conn.sender!, p.chatId, p.version);

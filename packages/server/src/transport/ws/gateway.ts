@@ -6,6 +6,7 @@ import { MAX_WS_FRAME_BYTES, WS_CLOSE } from '@parta/protocol';
 import type { AuthService } from '../../domain/auth.service.js';
 import type { Delivery, Sender } from '../../domain/delivery.js';
 import type { DomainEvents } from '../../domain/events.js';
+import type { FrameBudgetOptions, Rate } from '../../domain/rate-limit.js';
 import type { Metrics } from '../metrics.js';
 import { closeConnection, createConnections, newConnection } from './connection.js';
 import { createFanout } from './fanout.js';
@@ -30,6 +31,10 @@ export function createGateway(deps: {
   heartbeatMs: number;
   /** Records the moment an account's last socket closed (for "last seen"). */
   touchSession: (sessionId: number) => Promise<void>;
+  /** Each socket's budget over every frame it sends. */
+  frameBudget: FrameBudgetOptions;
+  /** Each socket's allowance of `presence.query` frames. */
+  presenceQueryRate: Rate;
 }) {
   const { auth, metrics, log } = deps;
   const connections = createConnections(metrics);
@@ -42,13 +47,14 @@ export function createGateway(deps: {
     loadSender: deps.loadSender,
     connections,
     fanout,
+    presenceQueryRate: deps.presenceQueryRate,
   });
   /** "Last seen" writes in flight; shutdown waits for them before the database closes. */
   const touches = new Set<Promise<void>>();
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_FRAME_BYTES, perMessageDeflate: false });
 
   function handleConnection(ws: WebSocket): void {
-    const conn = newConnection(ws);
+    const conn = newConnection(ws, deps.frameBudget);
     all.add(conn);
     connections.countStates();
     conn.helloTimer = setTimeout(
