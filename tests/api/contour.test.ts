@@ -256,6 +256,29 @@ describe('presence', () => {
     expect(who(told)).not.toContain('S3');
   });
 
+  it('asks about at most 200 persons in one frame', async () => {
+    const { rt, frames } = await connect(as.T1);
+    const many = (n: number) => Array.from({ length: n }, (_, i) => 1_000_000 + i);
+    rt.sendFrame({ type: 'presence.query', personIds: [...many(200), id.S1] });
+    const err = await nextFrame(
+      frames,
+      (x): x is Extract<ServerFrame, { type: 'session.error' }> => x.type === 'session.error',
+      0,
+      'session.error',
+    );
+    expect(err.code).toBe('validation_failed');
+    expect(err.message + JSON.stringify(err.details ?? {})).toContain('personIds');
+    const from = frames.length;
+    rt.sendFrame({ type: 'presence.query', personIds: [...many(199), id.S1] });
+    const answer = await nextFrame(
+      frames,
+      (x): x is Extract<ServerFrame, { type: 'presence.update' }> => x.type === 'presence.update',
+      from,
+      'presence.update',
+    );
+    expect(who(answer.presence.map((p) => p.personId))).toEqual(['S1']);
+  });
+
   it('a group a teacher made with a child of another class lets the student see that child', async () => {
     const g = await as.T2.createChat({ kind: 'group', organizationId: orgA, title: 'Шахматы', personIds: [id.S1, id.S3] });
     expect(who((await as.S1.members(g.id)).members.map((m) => m.personId))).toEqual(['S1', 'S3', 'T2']);

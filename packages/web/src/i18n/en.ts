@@ -100,6 +100,7 @@ export const en: Record<StringKey, string> = {
   'msg.readers': 'Read',
   'msg.notReaders': 'Not read yet',
   'msg.readersHidden': 'and {count} more, whose names teachers and the school’s admins see',
+  'members.unnamed': 'and {count} more, whose names teachers and the school’s admins see',
   'msg.mustAck': 'Must be acknowledged',
   'msg.ack': 'Acknowledge',
   'msg.acked': 'You acknowledged it',

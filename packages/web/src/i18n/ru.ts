@@ -98,6 +98,7 @@ export const ru = {
   'msg.readers': 'Прочитали',
   'msg.notReaders': 'Не прочитали',
   'msg.readersHidden': 'и ещё {count} — их имена видны учителям и администрации',
+  'members.unnamed': 'и ещё {count} — их имена видны учителям и администрации',
   'msg.mustAck': 'Обязательно к прочтению',
   'msg.ack': 'Ознакомлен(а)',
   'msg.acked': 'Вы ознакомились',

@@ -23,11 +23,14 @@ export function MembersPanel({
   const [card, setCard] = useState<ChatMember | null>(null);
   const [filter, setFilter] = useState('');
   const shown = (members ?? []).filter((m) => m.name.toLocaleLowerCase('ru').includes(filter.toLocaleLowerCase('ru')));
+  // In channels and roster chats a student or parent is listed only whom they may see by name; the count stays whole.
+  const total = Math.max(members?.length ?? 0, chat.memberCount);
+  const unnamed = members ? total - members.length : 0;
   return (
     <aside className="side-panel" aria-labelledby="members-title">
       <header>
         <h2 id="members-title">
-          {t('chat.membersTitle')} ({members?.length ?? chat.memberCount})
+          {t('chat.membersTitle')} ({total})
         </h2>
         <button type="button" className="icon" aria-label={t('common.close')} onClick={onClose}>
           <Icon name="close" />
@@ -60,6 +63,7 @@ export function MembersPanel({
           </li>
         ))}
       </ul>
+      {unnamed > 0 && <p className="muted small">{t('members.unnamed', { count: unnamed })}</p>}
       {card && <ProfileCard chat={chat} member={card} moderator={moderator} onClose={() => setCard(null)} />}
     </aside>
   );
