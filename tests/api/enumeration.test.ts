@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@parta/testkit';
 import type { PartaClient } from '@parta/sdk';
-import { ErrorBody } from '@parta/protocol';
+import { type ClientFrame, ErrorBody, type ServerFrame } from '@parta/protocol';
 
 /*
  * Unknown and forbidden look the same (issue 10, item 5): for every route that takes an id — in its path or in its
@@ -9,6 +9,7 @@ import { ErrorBody } from '@parta/protocol';
  * school A as for an id that exists nowhere. Otherwise probing ids one by one tells an outsider which schools,
  * classes, chats, messages, reports and people exist. The callers are every kind of person of school B, and an
  * official of another municipality. Numbers in a message are compared as `#` (an answer may name the id asked).
+ * The WebSocket frames that name a chat or a person are held to the same.
  */
 
 let server: TestServer;
@@ -313,6 +314,56 @@ describe('unknown and another school’s look the same', () => {
       expect(real).toEqual(unknown);
       // And nothing of school A was acted on or shown.
       expect(Object.entries(real).filter(([, v]) => !/^4\d\d /.test(v))).toEqual([]);
+    });
+  }
+});
+
+describe('the same over the WebSocket', () => {
+  /** Frames that name a chat or a person, for an id. */
+  const FRAMES: Record<string, [() => number, (id: number) => ClientFrame]> = {
+    'message.send': [() => a.chat, (id) => ({ type: 'message.send', chatId: id, clientId: `ws-send-${id}`, text: 'Привет' })],
+    'chat.read': [() => a.chat, (id) => ({ type: 'chat.read', chatId: id, seq: 1 })],
+    'chat.typing': [() => a.chat, (id) => ({ type: 'chat.typing', chatId: id })],
+    'chat.sync': [() => a.chat, (id) => ({ type: 'chat.sync', positions: [{ chatId: id, version: 0 }] })],
+    'presence.query': [() => a.person, (id) => ({ type: 'presence.query', personIds: [id] })],
+  };
+  const ANSWERS: ServerFrame['type'][] = ['session.error', 'message.rejected', 'presence.update', 'chat.synced', 'message.new'];
+
+  /** The first answer to a frame: its type, and code and message (numbers as `#`) where it has them. */
+  async function answerOf(caller: string, frame: ClientFrame): Promise<string> {
+    const rt = callers[caller]!.client.connect({ reconnect: false });
+    const frames: ServerFrame[] = [];
+    rt.on('frame', (f) => frames.push(f));
+    try {
+      await rt.once('welcome');
+      rt.sendFrame(frame);
+      const start = Date.now();
+      for (;;) {
+        const f = frames.find((x) => ANSWERS.includes(x.type));
+        if (f) {
+          if (f.type === 'session.error' || f.type === 'message.rejected')
+            return `${f.type} ${f.code}: ${f.message.replace(/\d+/g, '#')}`;
+          return f.type === 'presence.update' ? `${f.type} ${f.presence.length}` : f.type;
+        }
+        if (Date.now() - start > 5_000) return 'no answer';
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    } finally {
+      rt.close();
+    }
+  }
+
+  for (const caller of ['student of B', 'teacher of B', 'admin of B', 'official of B’s municipality']) {
+    it(caller, async () => {
+      const real: Record<string, string> = {};
+      const unknown: Record<string, string> = {};
+      for (const [name, [id, frame]] of Object.entries(FRAMES)) {
+        real[name] = await answerOf(caller, frame(id()));
+        unknown[name] = await answerOf(caller, frame(UNKNOWN));
+      }
+      expect(real).toEqual(unknown);
+      expect(real['presence.query']).toBe('presence.update 0');
+      expect(Object.entries(real).filter(([n, v]) => n !== 'presence.query' && !/ (not_found|forbidden):/.test(v))).toEqual([]);
     });
   }
 });
