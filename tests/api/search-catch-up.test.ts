@@ -22,13 +22,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLI = fileURLToPath(new URL('../../packages/server/dist/cli.js', import.meta.url));
 
 const children = new Set<ChildProcess>();
-let database: TestDatabase | null = null;
+const databases: TestDatabase[] = [];
 
 afterAll(async () => {
   const running = [...children].filter((c) => c.exitCode === null && c.signalCode === null);
   for (const c of running) c.kill('SIGKILL');
   await Promise.all(running.map((c) => new Promise<void>((resolve) => c.once('close', () => resolve()))));
-  await database?.drop();
+  for (const d of databases) await d.drop();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,7 +86,8 @@ function indexLag(file: string): { indexed: number; committed: number } {
 
 describe('search after a crash', () => {
   it('finds every acknowledged message after kill -9 and a restart, those the index had not reached included', async () => {
-    database = await createTestDatabase();
+    const database = await createTestDatabase();
+    databases.push(database);
     const store = openStore(database.options);
     let teacher: { id: number; login: string | null };
     let chatId: number;
@@ -170,5 +171,62 @@ describe('search after a crash', () => {
     }
     expect(missing).toEqual([]);
     expect(acks.size).toBe(next);
+  });
+
+  it('picks up at the next start an edit that never reached the index', async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    let store = openStore(database.options);
+    let teacher: { id: number; login: string | null };
+    let chatId: number;
+    try {
+      await store.migrate();
+      const build = builders(store);
+      const school = await build.school();
+      teacher = await build.person({ lastName: 'Правкина', firstName: 'Ольга' });
+      await build.membership({ personId: teacher.id, role: 'teacher', organizationId: school.id });
+      chatId = (await build.chat({ organizationId: school.id, title: 'Правки', members: [{ personId: teacher.id }] })).id;
+    } finally {
+      await store.close();
+    }
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const env = { ...database.env, PORT: String(port), HOST: '127.0.0.1', PARTA_DEV_LOGIN: '1', LOG_LEVEL: 'warn' };
+    const client = new PartaClient({ baseUrl: base, WebSocket: WebSocket as unknown as WebSocketCtor });
+    const run = randomBytes(3).toString('hex');
+    const before = `old${run}x0`;
+    const after = `new${run}x0`;
+    const searchable = async (word: string) => (await client.search({ q: word })).messages.length > 0;
+    const until = async (what: string, check: () => Promise<boolean>) => {
+      const deadline = Date.now() + 15_000;
+      while (!(await check())) {
+        if (Date.now() > deadline) throw new Error(`${what}: not within 15 s`);
+        await sleep(100);
+      }
+    };
+
+    const first = await startServer(env, base);
+    await client.devLogin({ login: teacher.login!, deviceName: 'search test' });
+    const ack = await client.sendMessage(chatId, { clientId: `edit-${run}-1`, text: `Было: ${before}` });
+    await until('the message searchable', () => searchable(before));
+    first.kill('SIGKILL');
+    await new Promise((resolve) => first.once('close', resolve));
+
+    // The edit is committed, but the process that would have told the index is gone.
+    store = openStore(database.options);
+    try {
+      const text = `Стало: ${after}`;
+      if (store.raw.dialect === 'sqlite') {
+        store.raw.db.prepare('update messages set text = ?, edited_at = ? where id = ?').run(text, Date.now(), ack.id);
+      } else {
+        await store.raw.pool.query('update messages set text = $1, edited_at = $2 where id = $3', [text, Date.now(), ack.id]);
+      }
+    } finally {
+      await store.close();
+    }
+
+    await startServer(env, base);
+    await until('the edited text searchable', () => searchable(after));
+    expect(await searchable(before)).toBe(false);
   });
 });

@@ -7,6 +7,8 @@
  * to committing and delivering, and search catches up when the load drops. What it has indexed is
  * kept as a high-water mark (the last message id) in the index file, so after a restart or a crash
  * it indexes whatever was committed but not yet indexed: a message is late at worst, never missing.
+ * Likewise for edits and deletes: the index keeps the time of the latest change it applied, and at
+ * start re-indexes every message changed since (a change posted but lost with the process).
  */
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -24,6 +26,8 @@ const { mainFile, searchFile } = workerData as { mainFile: string; searchFile: s
 const POLL_MS = 500;
 /** Messages per index transaction (FTS5 writes a segment per transaction: fewer, larger ones are cheaper). */
 const BATCH = 5000;
+/** Changes this much older than the latest one applied are looked at again at start (clocks, order of posting). */
+const RECONCILE_MARGIN_MS = 60_000;
 /** The lowest priority (nice 19): the indexer gets the CPU that delivery leaves. */
 const NICE = 19;
 
@@ -48,9 +52,28 @@ const lastIdRow = index.prepare<[], { value: number }>("select value from meta w
 const setLastId = index.prepare(
   "insert into meta (key, value) values ('last_id', ?) on conflict (key) do update set value = excluded.value",
 );
+/** A message as the index needs it. */
+interface IndexedRow {
+  text: string;
+  deletedAt: number | null;
+  editedAt: number | null;
+}
+const current = main.prepare<[number], IndexedRow>(
+  'select text, deleted_at as deletedAt, edited_at as editedAt from messages where id = ?',
+);
+const changedSince = main.prepare<[number, number, number], IndexedRow & { id: number }>(
+  'select id, text, deleted_at as deletedAt, edited_at as editedAt from messages ' +
+    'where id <= ? and (edited_at >= ? or deleted_at >= ?)',
+);
+const changedAtRow = index.prepare<[], { value: number }>("select value from meta where key = 'changed_at'");
+const setChangedAt = index.prepare(
+  "insert into meta (key, value) values ('changed_at', ?) on conflict (key) do update set value = excluded.value",
+);
 const del = index.prepare('delete from messages_fts where rowid = ?');
 const ins = index.prepare('insert into messages_fts (rowid, body) values (?, ?)');
 let lastId = lastIdRow.get()?.value ?? 0;
+/** The time of the latest edit or delete applied to the index. */
+let changedAt = changedAtRow.get()?.value ?? 0;
 
 /** Indexes every message stored since the last round; returns how many it read. */
 function poll(): number {
@@ -64,16 +87,37 @@ function poll(): number {
   return rows.length;
 }
 
-/** Re-indexes changed messages that were indexed already (newer ones are read with their current text by `poll`). */
-function changed(items: { id: number; text: string | null }[]): void {
+/** Re-indexes one message as the database holds it now (gone or deleted: out of the index). */
+function reindex(id: number, row: IndexedRow | undefined): void {
+  del.run(id);
+  if (!row) return;
+  if (row.deletedAt === null) ins.run(id, stemWords(row.text).join(' '));
+  changedAt = Math.max(changedAt, row.editedAt ?? 0, row.deletedAt ?? 0);
+}
+
+/**
+ * Re-indexes changed messages that were indexed already (newer ones are read with their current
+ * text by `poll`). The text is read again from the database, so changes applied out of order still
+ * leave the latest one in the index.
+ */
+function changed(items: { id: number }[]): void {
   index.transaction(() => {
-    for (const it of items) {
-      if (it.id > lastId) continue;
-      del.run(it.id);
-      if (it.text !== null) ins.run(it.id, stemWords(it.text).join(' '));
-    }
+    for (const it of items) if (it.id <= lastId) reindex(it.id, current.get(it.id));
+    setChangedAt.run(changedAt);
   })();
 }
+
+/** At start: re-indexes what changed since the latest change applied, in case it was posted and lost. */
+function reconcile(): void {
+  const since = changedAt - RECONCILE_MARGIN_MS;
+  const rows = changedSince.all(lastId, since, since);
+  if (rows.length === 0) return;
+  index.transaction(() => {
+    for (const r of rows) reindex(r.id, r);
+    setChangedAt.run(changedAt);
+  })();
+}
+reconcile();
 
 const timer = setInterval(() => {
   try {
