@@ -118,6 +118,16 @@ export function mayBeAddedTo(person: Actor, organizationId: number): boolean {
   return orgsOf(person).has(organizationId);
 }
 
+/**
+ * May the actor, who manages a chat of the organization, bring this person of it in? Its staff bring in
+ * anyone. A student or parent who runs a group (made its admin by a teacher) brings in only those they may
+ * reach directly (`mayStartDirect`): adding a child to a group reaches the child, and a parent does not
+ * reach other people's children, nor a student the parents of others.
+ */
+export function mayBringIn(a: Actor, organizationId: number, target: Actor): boolean {
+  return isStaffIn(a, organizationId) || mayStartDirect(a, target);
+}
+
 /** Why the member may not post, or null when they may. */
 export function postRefusal(chat: ChatFacts, member: MemberFacts, now: number, isReply: boolean): string | null {
   if (member.mutedUntil !== null && member.mutedUntil > now) return 'you are muted in this chat';

@@ -1,5 +1,5 @@
 import type { ChatMember, MemberRole, Role } from '@parta/protocol';
-import { mayAddMember, mayBeAddedTo, mayLeave, mayManageMembers } from './chat-access.js';
+import { mayAddMember, mayBeAddedTo, mayBringIn, mayLeave, mayManageMembers } from './chat-access.js';
 import type { ChatContext } from './chat-context.js';
 import type { Sender } from './delivery.js';
 import { forbidden, notFound } from './errors.js';
@@ -61,6 +61,8 @@ export function membersService(ctx: ChatContext) {
       const actors = await repo.actors(personIds);
       const outsider = personIds.find((p) => !mayBeAddedTo(actors.get(p)!, chat.organizationId));
       if (outsider !== undefined) throw forbidden(`person ${outsider} is not of this school`);
+      const unreachable = personIds.find((p) => !mayBringIn(actor, chat.organizationId, actors.get(p)!));
+      if (unreachable !== undefined) throw forbidden(`you may not bring person ${unreachable} into this chat`);
       const added = await repo.addMembers(
         chatId,
         personIds.map((p) => ({ personId: p, role: chat.kind === 'channel' ? 'readonly' : 'member', viaRoster: false })),
