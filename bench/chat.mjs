@@ -339,7 +339,9 @@ function startReference(dir) {
     REF_DATA: path.join(dir, 'parta.sqlite'),
     REF_DB: path.join(dir, 'reference.sqlite'),
   };
-  return spawnServer('reference', [referenceScript], env);
+  // BENCH_REFERENCE_NODE_ARGS profiles it the same way.
+  const nodeArgs = (process.env.BENCH_REFERENCE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return spawnServer('reference', [...nodeArgs, referenceScript], env);
 }
 
 /** Starts a server process listening on a free loopback port; resolves once its health check answers. */
