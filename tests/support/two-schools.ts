@@ -152,7 +152,9 @@ export async function buildSchool(
   const report = (await S1.client.report(chats.class5, 1, `${tag} жалоба`)).reportId;
   const sessions: number[] = [];
   for (const key of PEOPLE) sessions.push(...(await people[key].client.sessions()).sessions.map((s) => s.id));
+  // The tag alone finds any of it (school A's own data never carries B's tag); the rest name what leaked.
   const secrets = [
+    tag,
     `Школа ${tag}`,
     `${tag} кружок`,
     `${tag} канал`,
