@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Id, Timestamp } from './common.js';
+import { refuseUnstorable } from './text.js';
 
 /** A login handle: lower-case latin letters, digits, dot, dash and underscore. */
 export const Login = z
@@ -9,7 +10,7 @@ export const Login = z
   .regex(/^[a-z0-9._-]+$/, 'a login holds only a-z, 0-9, ".", "-" and "_"');
 
 /** A human label for the device a session was opened on. */
-export const DeviceName = z.string().trim().min(1).max(100);
+export const DeviceName = z.string().trim().min(1).max(100).superRefine(refuseUnstorable('a device name'));
 
 /** `POST /api/v1/auth/dev-login`: sign in as a seeded account (development only). */
 export const DevLoginRequest = z

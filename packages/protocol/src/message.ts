@@ -1,7 +1,7 @@
 /** Messages: what a member sends, edits, reacts with and reads, and the pages of a chat's log. */
 import { z } from 'zod';
 import { DecimalParam, Id, MAX_SEQ, Seq, Timestamp } from './common.js';
-import { canonicalEmoji, reactionEmojiProblem, refuseBlank } from './text.js';
+import { canonicalEmoji, reactionEmojiProblem, refuseBlank, refuseUnstorable } from './text.js';
 
 /** The longest message text, in characters. */
 export const MAX_MESSAGE_CHARS = 4096;
@@ -237,7 +237,7 @@ export type EditHistory = z.infer<typeof EditHistory>;
 export const SearchQuery = z
   .object({
     /** Words to find (Russian stemming: «уроки» finds «урок»). */
-    q: z.string().trim().min(2).max(200),
+    q: z.string().trim().min(2).max(200).superRefine(refuseUnstorable('a search')),
     /** Only this chat. */
     chatId: DecimalParam.pipe(z.number().min(1).max(MAX_SEQ)).optional(),
     /** Page size. */

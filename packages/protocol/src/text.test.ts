@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CreateChatRequest, EditMessageRequest, Emoji, ReactRequest, ReportRequest, SendMessage } from './index.js';
+import type { z } from 'zod';
+import {
+  CreateChatRequest,
+  DevLoginRequest,
+  EditMessageRequest,
+  Emoji,
+  ReactRequest,
+  ReportRequest,
+  SearchQuery,
+  SendMessage,
+} from './index.js';
 import { canonicalEmoji, fallbackEmojiPattern, hasVisibleText, isReactionEmoji, reactionEmojiProblem } from './text.js';
 
 /** Emoji a reaction may be: one of each kind of emoji sequence. */
@@ -135,5 +145,27 @@ describe('a text others see must show something', () => {
         'a message cannot be empty',
       );
     }
+  });
+});
+
+describe('a text that is stored holds no NUL character (PostgreSQL refuses it)', () => {
+  const cases: [string, z.ZodType, unknown, string][] = [
+    ['a message', SendMessage, { clientId: 'client-0001', text: 'при\u0000вет' }, 'text'],
+    ['an edit', EditMessageRequest, { text: '\u0000' }, 'text'],
+    ['a chat title', CreateChatRequest, { kind: 'group', organizationId: 1, title: '5А\u0000' }, 'title'],
+    ['a report reason', ReportRequest, { reason: 'спам\u0000' }, 'reason'],
+    ['a device name', DevLoginRequest, { login: 'teacher', deviceName: 'Phone\u0000' }, 'deviceName'],
+    ['a search', SearchQuery, { q: 'урок\u0000' }, 'q'],
+  ];
+
+  it.each(cases)('refuses %s holding U+0000, naming the field', (_, schema, input, field) => {
+    const result = (
+      schema as {
+        safeParse: (v: unknown) => { success: boolean; error?: { issues: { path: PropertyKey[]; message: string }[] } };
+      }
+    ).safeParse(input);
+    expect(result.success).toBe(false);
+    expect(result.error!.issues[0]!.path).toEqual([field]);
+    expect(result.error!.issues[0]!.message).toContain('NUL character (U+0000)');
   });
 });

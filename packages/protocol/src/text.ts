@@ -96,19 +96,37 @@ export function reactionEmojiProblem(text: string): string | null {
 }
 
 /**
- * Why a text others will see shows nothing, in words for the error answer (`what` names it:
- * "a message"); null when it shows something.
+ * Why a text cannot be stored, in words for the error answer; null when it can. The NUL character
+ * (U+0000) is the one PostgreSQL's text columns refuse, so that no database answers it differently.
+ */
+export function storableTextProblem(text: string, what: string): string | null {
+  return text.includes('\u0000') ? `${what} cannot contain the NUL character (U+0000)` : null;
+}
+
+/**
+ * Why a text others will see shows nothing (or cannot be stored), in words for the error answer
+ * (`what` names it: "a message"); null when it is fine.
  */
 export function blankTextProblem(text: string, what: string): string | null {
+  const unstorable = storableTextProblem(text, what);
+  if (unstorable) return unstorable;
   if (text.trim().length === 0) return `${what} cannot be empty`;
   if (!hasVisibleText(text))
     return `${what} cannot be empty: zero-width, blank and other invisible characters alone show nothing`;
   return null;
 }
 
+/** A zod refinement refusing texts that cannot be stored (see `storableTextProblem`), `validation_failed` at the field. */
+export function refuseUnstorable(what: string): (text: string, ctx: z.RefinementCtx<string>) => void {
+  return (text, ctx) => {
+    const problem = storableTextProblem(text, what);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}
+
 /**
- * A zod refinement refusing texts that show nothing, with `blankTextProblem`'s message and the
- * same code as an empty text (`validation_failed` at the field).
+ * A zod refinement refusing texts that show nothing (or cannot be stored), with
+ * `blankTextProblem`'s message and the same code as an empty text (`validation_failed` at the field).
  */
 export function refuseBlank(what: string): (text: string, ctx: z.RefinementCtx<string>) => void {
   return (text, ctx) => {
