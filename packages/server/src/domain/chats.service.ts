@@ -174,6 +174,9 @@ export function chatsService(ctx: ChatContext) {
         if (existing) {
           const [s] = await summaries({ ...sender, personIds: [mine] }, [existing.id]);
           if (s) return s;
+          // Nobody leaves a direct chat, so the pair's chat without the caller means a moderator removed
+          // them (a resolved report): opening it again would undo that.
+          if (!(await cache.get(existing.id))?.members.has(mine)) throw forbidden('a moderator removed you from this chat');
         }
       }
       const targets = await repo.actors([personId]);
@@ -221,7 +224,9 @@ export function chatsService(ctx: ChatContext) {
       }
       await announceJoined(chatId, [personId]);
       const [s] = await summaries({ ...sender, personIds: [me.personId] }, [chatId]);
-      return s!;
+      // Only a removal racing this call leaves nothing to answer with: say so, never an empty 200.
+      if (!s) throw new AppError('conflict', 'the direct chat changed while it was being opened; open it again');
+      return s;
     },
   };
 }
