@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { MAX_MESSAGE_CHARS, type ChatMember, type ChatSummary, type Message } from '@parta/protocol';
+import { hasVisibleText, MAX_MESSAGE_CHARS, type ChatMember, type ChatSummary, type Message } from '@parta/protocol';
 import { useI18n } from '../i18n/index.js';
 import { useSession } from '../state/hooks.js';
 import { mayAddressAll } from '../state/profiles.js';
@@ -114,7 +114,8 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
 
   const submit = () => {
     const body = text.trim();
-    if (!body || body.length > MAX_MESSAGE_CHARS) return;
+    // Invisible characters alone (zero-width spaces, fillers) are an empty message: the server refuses them too.
+    if (!hasVisibleText(body) || body.length > MAX_MESSAGE_CHARS) return;
     if (effective.kind === 'edit') {
       session.client
         .editMessage(chat.id, effective.m.seq, body)
@@ -238,7 +239,7 @@ export function Composer({ chat, members, mode, names, onModeDone, onSent, onErr
           onKeyDown={onKeyDown}
           onBlur={() => setSuggest(null)}
         />
-        <button type="submit" className="primary" disabled={!text.trim() || over} aria-label={t('composer.send')}>
+        <button type="submit" className="primary" disabled={!hasVisibleText(text) || over} aria-label={t('composer.send')}>
           <Icon name="send" />
         </button>
       </form>
