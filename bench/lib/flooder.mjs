@@ -70,15 +70,19 @@ function floodOnce(url, makers) {
     const s = net.connect({ host: url.hostname, port: Number(url.port), noDelay: true });
     sock = s;
     let upgraded = false;
+    let welcomed = false;
     let buf = Buffer.alloc(0);
     let i = 0;
+    // Writes a batch, then lets the event loop run (to read the server's answers) before the next
+    // one; while the socket pushes back, waits for 'drain'.
     const pump = () => {
-      while (running && !s.destroyed) {
+      for (let k = 0; k < 64 && running && !s.destroyed; k++) {
         const ok = s.write(clientFrame(1, makers[i % makers.length](i)));
         i++;
         counts.framesSent++;
-        if (!ok) return; // wait for 'drain'
+        if (!ok) return; // 'drain' calls pump again
       }
+      if (running && !s.destroyed) setImmediate(pump);
     };
     s.on('drain', pump);
     s.on('connect', () => {
@@ -97,7 +101,6 @@ function floodOnce(url, makers) {
         buf = buf.subarray(end + 4);
         s.write(clientFrame(1, JSON.stringify({ type: 'session.hello', token })));
         counts.framesSent++;
-        setImmediate(pump);
       }
       while (buf.length >= 2) {
         let len = buf[1] & 0x7f;
@@ -115,8 +118,14 @@ function floodOnce(url, makers) {
         const op = buf[0] & 0x0f;
         const payload = buf.subarray(hdr, hdr + len);
         buf = buf.subarray(hdr + len);
-        if (op === 1) onText(payload.toString('utf8'));
-        else if (op === 8) {
+        if (op === 1) {
+          const text = payload.toString('utf8');
+          // Signed in: the flood starts (a frame sent before the welcome would only close the socket).
+          if (!welcomed && text.startsWith('{"type":"session.welcome"')) {
+            welcomed = true;
+            setImmediate(pump);
+          } else onText(text);
+        } else if (op === 8) {
           // Recorded, not answered: the server must end the connection by itself.
           const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
           counts.closeCodes[code] = (counts.closeCodes[code] ?? 0) + 1;

@@ -93,7 +93,10 @@ describe('durability across kill -9', () => {
       HOST: '127.0.0.1',
       PARTA_DEV_LOGIN: '1',
       LOG_LEVEL: 'warn',
+      // The members send as fast as they can, which the abuse limits would slow down.
       PARTA_SEND_RATE_PER_SEC: '100000',
+      PARTA_WS_FRAME_RATE_PER_SEC: '100000',
+      PARTA_WS_FRAME_BURST: '100000',
     };
     const first = startServerProcess(serverEnv);
     await waitHealthy(first, base);

@@ -233,9 +233,15 @@ describe('per-socket limits', () => {
     expect(errors.length).toBeGreaterThanOrEqual(1);
     for (const e of errors) expect([e.code, Number(e.details?.retryAfterMs) > 0]).toEqual(['rate_limited', true]);
     expect(pongs.length + errors.length).toBeLessThan(sent);
-    // The account is not locked out: a new socket works.
-    const fresh = await socket(s[0]!);
-    fresh.send({ type: 'session.ping', nonce: 'fresh' });
-    await fresh.until('session.pong', (f) => f.nonce === 'fresh');
+    // The session does not come back with a full budget: a new socket that floods again at once is
+    // closed at its first refusal. One that first waits as long as it was told is answered.
+    const again = await socket(s[0]!);
+    for (let i = 0; i < 30; i++) again.send({ type: 'session.ping', nonce: `again-${i}` });
+    await again.closed;
+    expect(again.closeFrames.map((f) => f.code)).toEqual([WS_CLOSE.tooManyFrames]);
+    await new Promise((r) => setTimeout(r, Number(errors.at(-1)!.details?.retryAfterMs) + 1000));
+    const patient = await socket(s[0]!);
+    patient.send({ type: 'session.ping', nonce: 'patient' });
+    await patient.until('session.pong', (f) => f.nonce === 'patient');
   });
 });

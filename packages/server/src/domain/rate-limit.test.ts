@@ -154,3 +154,17 @@ describe('FrameBudget', () => {
     steps.forEach(([at, verdict], i) => expect(budget.admit(at), `frame ${i} at ${at} ms`).toEqual(verdict));
   });
 });
+
+describe('FrameBudget.isRested', () => {
+  it('is rested when new, not after use, and again once both buckets have refilled', () => {
+    const budget = new FrameBudget({ ratePerSec: 10, burst: 2, refusalsToClose: 3 }, 0);
+    expect(budget.isRested(0)).toBe(true);
+    budget.admit(0);
+    budget.admit(0);
+    budget.admit(0);
+    expect(budget.isRested(0)).toBe(false);
+    // Frames are back after 200 ms, the refusal only after a second.
+    expect(budget.isRested(200)).toBe(false);
+    expect(budget.isRested(1000)).toBe(true);
+  });
+});

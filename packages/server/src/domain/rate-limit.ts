@@ -53,6 +53,12 @@ export class TokenBucket {
     this.b = { tokens: rate.burst, at: now };
   }
 
+  /** True when the bucket is full again: it then holds nothing a new bucket would not. */
+  isFull(now: number): boolean {
+    refill(this.b, this.rate.ratePerSec, this.rate.burst, now);
+    return this.b.tokens >= this.rate.burst;
+  }
+
   /** Takes `cost` tokens; returns 0 when allowed, else the milliseconds until they are available. */
   take(now: number, cost = 1): number {
     // More than a full bucket could never be had: a full bucket pays for it.
@@ -165,6 +171,11 @@ export class FrameBudget {
   constructor(options: FrameBudgetOptions, now: number) {
     this.frames = new TokenBucket(options, now);
     this.refusals = new TokenBucket({ ratePerSec: 1, burst: options.refusalsToClose }, now);
+  }
+
+  /** True when both buckets are full again: forgetting this budget forgives nothing. */
+  isRested(now: number): boolean {
+    return this.frames.isFull(now) && this.refusals.isFull(now);
   }
 
   /** Charges one frame of `cost` tokens (1 for most frames). */

@@ -34,7 +34,7 @@ export interface Connection {
   closing: boolean;
   /** Taken out of the indexes (no more deliveries); set once, by a revocation or the close. */
   detached: boolean;
-  /** Its budget over every frame it sends. */
+  /** Its budget over every frame it sends: its own until it signs in, then its session's. */
   budget: FrameBudget;
   /** Its allowance of `presence.query` frames, made at the first one. */
   presenceQueries: TokenBucket | null;
@@ -83,6 +83,9 @@ export function closeConnection(conn: Connection, code: number, reason: string):
   if (conn.closing) return;
   conn.closing = true;
   conn.ws.close(code, reason);
+  // Whatever it sends from now on would be read only to be dropped: leave it unread, so that a
+  // flooding client meets TCP's back-pressure instead of costing the server CPU until the teardown.
+  conn.socket.pause();
   setTimeout(() => conn.ws.terminate(), CLOSE_GRACE_MS).unref();
 }
 
@@ -130,6 +133,12 @@ export function createConnections(metrics: Metrics) {
         if (set.size === 0) watchers.delete(personId);
       }
     },
+
+    /**
+     * Frame budgets by session, shared by its sockets and kept across reconnects: a client that is
+     * closed for flooding does not come back with a full budget. Rested ones are forgotten.
+     */
+    budgets: new Map<number, FrameBudget>(),
 
     /**
      * Sessions revoked lately, by when: a hello that was being authenticated while its session was

@@ -107,6 +107,10 @@ export function createFrameRouter(deps: {
     let set = bySession.get(who.sessionId);
     if (!set) bySession.set(who.sessionId, (set = new Set()));
     set.add(conn);
+    // From here on the session's budget counts this socket's frames: a reconnect does not refill it.
+    const kept = connections.budgets.get(who.sessionId);
+    if (kept) conn.budget = kept;
+    else connections.budgets.set(who.sessionId, conn.budget);
     connections.countStates();
     send(conn, {
       type: 'session.welcome',

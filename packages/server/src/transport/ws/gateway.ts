@@ -96,6 +96,9 @@ export function createGateway(deps: {
   }
 
   const heartbeat = setInterval(() => {
+    const t = Date.now();
+    for (const [sessionId, budget] of connections.budgets)
+      if (!bySession.has(sessionId) && budget.isRested(t)) connections.budgets.delete(sessionId);
     for (const conn of all) {
       if (!conn.alive) {
         conn.ws.terminate();
