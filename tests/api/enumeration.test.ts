@@ -321,7 +321,18 @@ describe('unknown and another school’s look the same', () => {
 describe('the same over the WebSocket', () => {
   /** Frames that name a chat or a person, for an id. */
   const FRAMES: Record<string, [() => number, (id: number) => ClientFrame]> = {
-    'message.send': [() => a.chat, (id) => ({ type: 'message.send', chatId: id, clientId: `ws-send-${id}`, text: 'Привет' })],
+    'message.send': [
+      () => a.chat,
+      (id) => ({
+        type: 'message.send',
+        chatId: id,
+        clientId: `ws-send-${id}`,
+        text: 'Привет',
+        mentions: [],
+        mentionAll: false,
+        mustAcknowledge: false,
+      }),
+    ],
     'chat.read': [() => a.chat, (id) => ({ type: 'chat.read', chatId: id, seq: 1 })],
     'chat.typing': [() => a.chat, (id) => ({ type: 'chat.typing', chatId: id })],
     'chat.sync': [() => a.chat, (id) => ({ type: 'chat.sync', positions: [{ chatId: id, version: 0 }] })],
