@@ -18,6 +18,8 @@ import { contractBreach, EMOJI, encodeParam, PARAMS, ROUTES, type RouteInput } f
 const RUNS = Number(process.env.PARTA_FUZZ_RUNS ?? 40);
 const SEED = Number(process.env.PARTA_FUZZ_SEED ?? 10_2026);
 const METRICS_TOKEN = 'fuzz-metrics-token-0123456789';
+/** Time for one route's property: runs add up on a busy machine and on PostgreSQL. */
+const TIMEOUT_MS = 30_000 + RUNS * 300;
 
 let server: TestServer;
 let pools: Pools;
@@ -280,25 +282,29 @@ describe('the HTTP fuzzer', () => {
 
   describe.each(Object.entries(ROUTES))('%s', (route, input) => {
     const [method, url] = route.split(' ') as [string, string];
-    it(`answers ${RUNS} generated requests below 500, every error in the protocol's shape`, async () => {
-      await refresh();
-      await fc.assert(
-        fc.asyncProperty(requestArbitrary(method, url, input), async (r) => {
-          const { status, text } = await send(method, r);
-          const counts = (statuses[route] ??= {});
-          counts[status] = (counts[status] ?? 0) + 1;
-          if (process.env.PARTA_FUZZ_STATS === 'errors' && status >= 400) console.log(route, status, text.slice(0, 200));
-          // A route that ends sessions ends only the caller's own: that actor signs in again.
-          if (input.revokes && status < 300) await signIn(actors[r.actor]!);
-          const breach = contractBreach(status, text, input.answer);
-          if (breach) {
-            failures.push(`${method} ${r.path}?${r.query} as ${actors[r.actor]!.name}: ${breach}`);
-            throw new Error(breach);
-          }
-        }),
-        { seed: SEED, numRuns: RUNS, endOnFailure: true },
-      );
-    });
+    it(
+      `answers ${RUNS} generated requests below 500, every error in the protocol's shape`,
+      async () => {
+        await refresh();
+        await fc.assert(
+          fc.asyncProperty(requestArbitrary(method, url, input), async (r) => {
+            const { status, text } = await send(method, r);
+            const counts = (statuses[route] ??= {});
+            counts[status] = (counts[status] ?? 0) + 1;
+            if (process.env.PARTA_FUZZ_STATS === 'errors' && status >= 400) console.log(route, status, text.slice(0, 200));
+            // A route that ends sessions ends only the caller's own: that actor signs in again.
+            if (input.revokes && status < 300) await signIn(actors[r.actor]!);
+            const breach = contractBreach(status, text, input.answer);
+            if (breach) {
+              failures.push(`${method} ${r.path}?${r.query} as ${actors[r.actor]!.name}: ${breach}`);
+              throw new Error(breach);
+            }
+          }),
+          { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        );
+      },
+      TIMEOUT_MS,
+    );
   });
 
   it('leaves a server that still answers, with no unhandled rejection', async () => {

@@ -20,6 +20,11 @@ const RUNS = Number(process.env.PARTA_FUZZ_RUNS ?? 60);
 const SEED = Number(process.env.PARTA_FUZZ_SEED ?? 10_2026);
 /** How long a socket may take to answer a frame that asks for an answer. */
 const ANSWER_MS = 5_000;
+/**
+ * Time for one property: a refused hello is closed only after the server's close grace (500 ms; it
+ * stops reading the socket, so the client's answer to the close is not awaited), so runs add up.
+ */
+const TIMEOUT_MS = 30_000 + RUNS * 700;
 
 /** Close codes the server documents; anything else (1006 abnormal, 1011 internal error) is a failure. */
 const DOCUMENTED_CLOSES = new Set<number>([1000, ...Object.values(WS_CLOSE)]);
@@ -201,78 +206,88 @@ describe('the WebSocket fuzzer', () => {
     expect([...FRAME_SCHEMAS.keys()].sort()).toEqual([...CLIENT_FRAME_TYPES].sort());
   });
 
-  it(`answers ${RUNS} generated session.hello frames on fresh sockets with a welcome, an error or a documented close`, async () => {
-    const tokens = fc.oneof(
-      { arbitrary: fc.constantFrom(...actors.map((a) => a.token)), weight: 2 },
-      { arbitrary: fc.string({ minLength: 1, maxLength: 200 }), weight: 1 },
-    );
-    const schema = FRAME_SCHEMAS.get('session.hello')!;
-    const frame = fc.oneof(
-      {
-        arbitrary: tokens.map((token) => JSON.stringify({ type: 'session.hello', token, sync: [{ chatId: quiet, version: 0 }] })),
-        weight: 1,
-      },
-      { arbitrary: bodyText(schema, pools, { type: 'session.hello' }), weight: 3 },
-    );
-    await fc.assert(
-      fc.asyncProperty(frame, fc.boolean(), async (text, twice) => {
-        const socket = new Socket(server.url);
-        sockets.push(socket);
-        await socket.opened();
-        const answered = socket.next(() => true);
-        socket.send(text);
-        if (twice) socket.send(text);
-        await answered;
-        await socket.roundTrip();
-        socket.end();
-        const found = breaches(socket, 0);
-        failures.push(...found);
-        expect(found).toEqual([]);
-      }),
-      { seed: SEED, numRuns: RUNS, endOnFailure: true },
-    );
-  });
-
-  describe.each(CLIENT_FRAME_TYPES.filter((t) => t !== 'session.hello'))('%s', (type) => {
-    it(`answers ${RUNS} generated frames without an internal error, on a socket that stays usable`, async () => {
-      const schema = FRAME_SCHEMAS.get(type)!;
+  it(
+    `answers ${RUNS} generated session.hello frames on fresh sockets with a welcome, an error or a documented close`,
+    async () => {
+      const tokens = fc.oneof(
+        { arbitrary: fc.constantFrom(...actors.map((a) => a.token)), weight: 2 },
+        { arbitrary: fc.string({ minLength: 1, maxLength: 200 }), weight: 1 },
+      );
+      const schema = FRAME_SCHEMAS.get('session.hello')!;
+      const frame = fc.oneof(
+        {
+          arbitrary: tokens.map((token) =>
+            JSON.stringify({ type: 'session.hello', token, sync: [{ chatId: quiet, version: 0 }] }),
+          ),
+          weight: 1,
+        },
+        { arbitrary: bodyText(schema, pools, { type: 'session.hello' }), weight: 3 },
+      );
       await fc.assert(
-        fc.asyncProperty(fc.nat({ max: actors.length - 1 }), bodyText(schema, pools, { type }), async (who, text) => {
-          const socket = await signedIn(actors[who]!);
-          const from = socket.frames.length;
+        fc.asyncProperty(frame, fc.boolean(), async (text, twice) => {
+          const socket = new Socket(server.url);
+          sockets.push(socket);
+          await socket.opened();
+          const answered = socket.next(() => true);
           socket.send(text);
-          if (type === 'message.send') {
-            // A send of our own is committed after the fuzzed one: its ack means the fuzzed one was answered.
-            const clientId = `fuzz-control-${++control}`;
-            const acked = socket.next((f) => f.clientId === clientId);
-            socket.send(JSON.stringify({ type: 'message.send', chatId: quiet, clientId, text: 'контроль' }));
-            await acked;
-          } else if (type === 'chat.sync') {
-            // A socket's syncs are served in order: the quiet chat's answer comes after the fuzzed one's.
-            // (Only the teacher is in it: the others are answered not_found naming it.)
-            const synced = socket.next(
-              (f) =>
-                (f.type === 'chat.synced' && f.chatId === quiet) ||
-                (f.type === 'session.error' && JSON.stringify(f.details ?? {}).includes(`${quiet}`)),
-            );
-            socket.send(JSON.stringify({ type: 'chat.sync', positions: [{ chatId: quiet, version: 0 }] }));
-            await synced;
-          }
+          if (twice) socket.send(text);
+          await answered;
           await socket.roundTrip();
-          const counts = (answers[type] ??= {});
-          for (const f of socket.frames.slice(from) as { type: string; code?: string; clientId?: string }[]) {
-            if (f.clientId?.startsWith('fuzz-control-') || (f.type === 'session.pong' && !text.includes('session.ping')))
-              continue;
-            const key = f.code ? `${f.type}:${f.code}` : f.type;
-            counts[key] = (counts[key] ?? 0) + 1;
-          }
-          const found = breaches(socket, from);
-          failures.push(...found.map((f) => `${actors[who]!.name}: ${f}`));
+          socket.end();
+          const found = breaches(socket, 0);
+          failures.push(...found);
           expect(found).toEqual([]);
         }),
         { seed: SEED, numRuns: RUNS, endOnFailure: true },
       );
-    });
+    },
+    TIMEOUT_MS,
+  );
+
+  describe.each(CLIENT_FRAME_TYPES.filter((t) => t !== 'session.hello'))('%s', (type) => {
+    it(
+      `answers ${RUNS} generated frames without an internal error, on a socket that stays usable`,
+      async () => {
+        const schema = FRAME_SCHEMAS.get(type)!;
+        await fc.assert(
+          fc.asyncProperty(fc.nat({ max: actors.length - 1 }), bodyText(schema, pools, { type }), async (who, text) => {
+            const socket = await signedIn(actors[who]!);
+            const from = socket.frames.length;
+            socket.send(text);
+            if (type === 'message.send') {
+              // A send of our own is committed after the fuzzed one: its ack means the fuzzed one was answered.
+              const clientId = `fuzz-control-${++control}`;
+              const acked = socket.next((f) => f.clientId === clientId);
+              socket.send(JSON.stringify({ type: 'message.send', chatId: quiet, clientId, text: 'контроль' }));
+              await acked;
+            } else if (type === 'chat.sync') {
+              // A socket's syncs are served in order: the quiet chat's answer comes after the fuzzed one's.
+              // (Only the teacher is in it: the others are answered not_found naming it.)
+              const synced = socket.next(
+                (f) =>
+                  (f.type === 'chat.synced' && f.chatId === quiet) ||
+                  (f.type === 'session.error' && JSON.stringify(f.details ?? {}).includes(`${quiet}`)),
+              );
+              socket.send(JSON.stringify({ type: 'chat.sync', positions: [{ chatId: quiet, version: 0 }] }));
+              await synced;
+            }
+            await socket.roundTrip();
+            const counts = (answers[type] ??= {});
+            for (const f of socket.frames.slice(from) as { type: string; code?: string; clientId?: string }[]) {
+              if (f.clientId?.startsWith('fuzz-control-') || (f.type === 'session.pong' && !text.includes('session.ping')))
+                continue;
+              const key = f.code ? `${f.type}:${f.code}` : f.type;
+              counts[key] = (counts[key] ?? 0) + 1;
+            }
+            const found = breaches(socket, from);
+            failures.push(...found.map((f) => `${actors[who]!.name}: ${f}`));
+            expect(found).toEqual([]);
+          }),
+          { seed: SEED, numRuns: RUNS, endOnFailure: true },
+        );
+      },
+      TIMEOUT_MS,
+    );
   });
 
   it('leaves a server that still answers, with no unhandled rejection', async () => {
