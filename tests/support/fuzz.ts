@@ -13,7 +13,7 @@ export interface Pools {
   seqs: readonly number[];
   /** Real ids by the field that carries them (`organizationId`, `personIds`, …), preferred to `ids` there. */
   byField?: Readonly<Record<string, readonly number[]>>;
-  /** Values a client would send for a schema (real logins, real emoji), mostly taken instead of generated ones. */
+  /** Values a client would send for a schema (real logins, real emoji), taken half the time instead of generated ones. */
   overrides?: ReadonlyMap<z.ZodType, fc.Arbitrary<unknown>>;
 }
 
@@ -67,6 +67,18 @@ export const SPECIAL_STRINGS: readonly string[] = [
   'я'.repeat(5000),
 ];
 
+/** Names every plain object inherits or treats specially: as map keys they once answered 500. */
+export const PROTOTYPE_KEYS: readonly string[] = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  '__defineGetter__',
+];
+
 /** Numbers at and past the edges of every column and of JavaScript's safe integers. */
 export const SPECIAL_NUMBERS: readonly number[] = [
   0,
@@ -110,6 +122,7 @@ export function anyString(maxLength = 40): fc.Arbitrary<string> {
       weight: 1,
     },
     { arbitrary: fc.constantFrom(...SPECIAL_STRINGS), weight: 2 },
+    { arbitrary: fc.constantFrom(...PROTOTYPE_KEYS), weight: 1 },
   );
 }
 
@@ -213,10 +226,13 @@ function stringOf(def: Def, pools: Pools): fc.Arbitrary<string> {
     return matching;
   }
   const shaped = fc.string({ minLength: min, maxLength: Math.max(min, max), unit: 'grapheme' });
-  const specials = SPECIAL_STRINGS.filter((s) => s.length >= min && (b.max === undefined || s.length <= b.max));
+  const fits = (s: string) => s.length >= min && (b.max === undefined || s.length <= b.max);
+  const specials = SPECIAL_STRINGS.filter(fits);
+  const prototypeKeys = PROTOTYPE_KEYS.filter(fits);
   return fc.oneof(
     { arbitrary: shaped, weight: 3 },
     ...(specials.length ? [{ arbitrary: fc.constantFrom(...specials), weight: 2 }] : []),
+    ...(prototypeKeys.length ? [{ arbitrary: fc.constantFrom(...prototypeKeys), weight: 1 }] : []),
     { arbitrary: fc.string({ minLength: min, maxLength: Math.max(min, Math.min(max, 40)), unit: 'binary' }), weight: 1 },
   );
 }
@@ -230,7 +246,7 @@ export function arbitraryOf(schema: z.ZodType, pools: Pools, depth = 0, field?: 
   const override = pools.overrides?.get(schema);
   if (override) {
     const generated = arbitraryOf(schema, { ...pools, overrides: undefined }, depth, field);
-    return fc.oneof({ arbitrary: override, weight: 3 }, { arbitrary: generated, weight: 1 });
+    return fc.oneof({ arbitrary: override, weight: 1 }, { arbitrary: generated, weight: 1 });
   }
   const def = defOf(schema);
   // The field name travels down through wrappers and arrays (`personIds` → its elements).
