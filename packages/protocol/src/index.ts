@@ -20,8 +20,11 @@
  *   per-socket frame budget (`session.error` `rate_limited`, then close 4429); `chat.sync` answers
  *   the chats one is not in with one `not_found` listing them in `details.chatIds`; a revoked
  *   session's socket acts on nothing more and is torn down within a second.
+ * - 7: a reaction is exactly one emoji of the Unicode emoji set (❤ is stored as ❤️); message texts,
+ *   edits, chat titles and report reasons made only of blank or invisible characters are refused
+ *   like empty ones; stored and searched texts refuse U+0000 (all `validation_failed`).
  */
-export const FEATURE_LEVEL = 6;
+export const FEATURE_LEVEL = 7;
 
 /** Prefix of every HTTP route. */
 export const API_PREFIX = '/api/v1';
