@@ -3,7 +3,7 @@ import type { Actor, ChatFacts } from '../../packages/server/src/domain/chat-acc
 
 /*
  * The actors of the pure chat-rule tests (packages/server/src/domain/chat-access*.test.ts), the same people
- * as in the API matrix (tests/api/chat-matrix.test.ts): school A (org 100) with classes 1000 ("5А") and 1001
+ * as in the API matrix (tests/api/chat-matrix-*.test.ts): school A (org 100) with classes 1000 ("5А") and 1001
  * ("6Б"); school B (org 200) with class 2000. Officials belong to no organization.
  */
 

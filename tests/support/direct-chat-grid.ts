@@ -1,6 +1,6 @@
 /**
  * The closed contour for direct chats as one table, shared by the pure rules' test
- * (packages/server/src/domain/chat-access.test.ts) and the same matrix through the API (tests/api/chat-matrix.test.ts).
+ * (packages/server/src/domain/chat-access.test.ts) and the same matrix through the API (tests/api/chat-matrix-*.test.ts).
  */
 
 /**
