@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '@parta/testkit';
 import {
-  buildSchool,
   CHATS,
   type ChatName,
   leaked,
   PEOPLE,
   type Person,
   type School,
+  attackWorld,
   snapshot,
   Watchers,
   type Who,
@@ -229,22 +229,11 @@ async function attack(
 
 beforeAll(async () => {
   server = await startTestServer(ENV);
-  A = await buildSchool(server, 'Альфа', ['А', 'Б']);
-  B = await buildSchool(server, 'Бета', ['Щ', 'Ю']);
-  const official = await server.build.person({ lastName: 'Альфа-OF', firstName: 'Альфаимя OF' });
-  await server.build.membership({ personId: official.id, role: 'municipality_official', municipalityId: A.municipality });
-  const c = server.client();
-  const o = await c.devLogin({ login: official.login! });
-  const everyone: [string, Person][] = [
-    ...(['S1', 'P1', 'T1', 'AD', 'ST'] as const).map((w): [string, Person] => [w, A.people[w]]),
-    ['official', { id: official.id, login: official.login!, accountId: o.accountId, client: c, token: o.token }],
-  ];
-  for (const [name, person] of everyone) {
-    const own = (
-      await server.build.chat({ organizationId: A.org, members: [{ personId: person.id }, { personId: A.people.P2.id }] })
-    ).id;
-    const spare = [(await server.client().devLogin({ login: person.login, deviceName: 'spare' })).token];
-    attackers.push({ name, person, own, spare });
+  const world = await attackWorld(server);
+  ({ A, B } = world);
+  for (const a of world.attackers) {
+    const spare = [(await server.client().devLogin({ login: a.person.login, deviceName: 'spare' })).token];
+    attackers.push({ ...a, spare });
   }
   await server.parta.search.drain();
   // B's people, and the people of A whose chats the inside attacks aim at (none of them attacks).

@@ -3,13 +3,13 @@ import { startTestServer, type TestServer } from '@parta/testkit';
 import { CLIENT_FRAME_TYPES, type ServerFrame } from '@parta/protocol';
 import { RawSocket } from '../support/raw-socket.js';
 import {
-  buildSchool,
   CHATS,
   type ChatName,
   leaked,
   PEOPLE,
   type Person,
   type School,
+  attackWorld,
   snapshot,
   Watchers,
 } from '../support/two-schools.js';
@@ -196,22 +196,9 @@ async function attack(me: Attacker, targets: (kind: Kind) => [string, number][],
 
 beforeAll(async () => {
   server = await startTestServer(ENV);
-  A = await buildSchool(server, 'Альфа', ['А', 'Б']);
-  B = await buildSchool(server, 'Бета', ['Щ', 'Ю']);
-  const official = await server.build.person({ lastName: 'Альфа-OF', firstName: 'Альфаимя OF' });
-  await server.build.membership({ personId: official.id, role: 'municipality_official', municipalityId: A.municipality });
-  const c = server.client();
-  const o = await c.devLogin({ login: official.login! });
-  const everyone: [string, Person][] = [
-    ...(['S1', 'P1', 'T1', 'AD', 'ST'] as const).map((w): [string, Person] => [w, A.people[w]]),
-    ['official', { id: official.id, login: official.login!, accountId: o.accountId, client: c, token: o.token }],
-  ];
-  for (const [name, person] of everyone) {
-    const own = (
-      await server.build.chat({ organizationId: A.org, members: [{ personId: person.id }, { personId: A.people.P2.id }] })
-    ).id;
-    attackers.push({ name, person, own, raw: await RawSocket.signedIn(server.url, person.token) });
-  }
+  const world = await attackWorld(server);
+  ({ A, B } = world);
+  for (const a of world.attackers) attackers.push({ ...a, raw: await RawSocket.signedIn(server.url, a.person.token) });
   // B's people but S2 (who comes online later, to see that nobody of A is told), and the people of A whose chats
   // the inside attacks aim at (none of them attacks).
   const watched: [string, Person][] = [

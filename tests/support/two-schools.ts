@@ -252,3 +252,30 @@ export class Watchers {
     for (const s of this.sockets) s.raw.destroy();
   }
 }
+
+/**
+ * Schools A (`Альфа`) and B (`Бета`) and A's attackers: its student S1, parent P1, teacher T1, admin AD, staff ST and
+ * a municipality official, each with a group of A of their own (shared with P2) for the probes that need one.
+ */
+export async function attackWorld(
+  server: TestServer,
+): Promise<{ A: School; B: School; attackers: { name: string; person: Person; own: number }[] }> {
+  const A = await buildSchool(server, 'Альфа', ['А', 'Б']);
+  const B = await buildSchool(server, 'Бета', ['Щ', 'Ю']);
+  const official = await server.build.person({ lastName: 'Альфа-OF', firstName: 'Альфаимя OF' });
+  await server.build.membership({ personId: official.id, role: 'municipality_official', municipalityId: A.municipality });
+  const c = server.client();
+  const o = await c.devLogin({ login: official.login! });
+  const everyone: [string, Person][] = [
+    ...(['S1', 'P1', 'T1', 'AD', 'ST'] as const).map((w): [string, Person] => [w, A.people[w]]),
+    ['official', { id: official.id, login: official.login!, accountId: o.accountId, client: c, token: o.token }],
+  ];
+  const attackers: { name: string; person: Person; own: number }[] = [];
+  for (const [name, person] of everyone) {
+    const own = (
+      await server.build.chat({ organizationId: A.org, members: [{ personId: person.id }, { personId: A.people.P2.id }] })
+    ).id;
+    attackers.push({ name, person, own });
+  }
+  return { A, B, attackers };
+}
